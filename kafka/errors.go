@@ -1,0 +1,139 @@
+package kafka
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors. Every error the Client returns or passes to a callback
+// either is one of these, wraps one of them (use errors.Is), is one of the
+// typed errors below (use errors.As), or wraps a broker error from
+// kafka/wire (errors.Is(err, wire.ErrNotLeaderOrFollower), errors.As(err,
+// new(*wire.Error))).
+var (
+	// ErrClosed: the Client was closed before the record could be delivered,
+	// or Produce was called after Close.
+	ErrClosed = errors.New("kafka: client closed")
+
+	// ErrBufferFull: the producer buffer (WithMaxBufferedRecords,
+	// WithMaxBufferedBytes) had no room and the Client runs in fail-fast
+	// mode (WithBlockOnBufferFull(false)).
+	ErrBufferFull = errors.New("kafka: producer buffer full")
+
+	// ErrInvalidRecord: the record can never be produced as it is (nil
+	// record, empty or invalid topic name, invalid header). Wrapped with
+	// the reason.
+	ErrInvalidRecord = errors.New("kafka: invalid record")
+
+	// ErrNotSent is wrapped (together with the context's error) when a
+	// record's context ended before the record was written to any broker:
+	// the record was removed and will never be produced.
+	ErrNotSent = errors.New("kafka: record not sent")
+
+	// ErrOutcomeUnknown is wrapped (together with the context's error)
+	// when ProduceSync's context ended after the record was written to a
+	// broker: it may or may not be committed. The Client keeps delivering
+	// it (idempotence keeps retries from duplicating it).
+	ErrOutcomeUnknown = errors.New("kafka: record outcome unknown")
+)
+
+// RecordTooLargeError reports a record whose encoded size exceeds the
+// limit that applies to it. It matches ErrRecordTooLarge with errors.Is.
+type RecordTooLargeError struct {
+	Size  int    // encoded size of the record batch holding only this record
+	Limit int    // the limit exceeded
+	What  string // which limit: "max request bytes", "buffer bytes", "broker max message bytes"
+}
+
+// ErrRecordTooLarge matches every *RecordTooLargeError.
+var ErrRecordTooLarge = errors.New("kafka: record too large")
+
+func (e *RecordTooLargeError) Error() string {
+	return fmt.Sprintf("kafka: record too large: %d bytes exceeds the %s limit of %d", e.Size, e.What, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrRecordTooLarge) true.
+func (e *RecordTooLargeError) Is(target error) bool { return target == ErrRecordTooLarge }
+
+// UnknownTopicError reports a topic that did not appear in the cluster's
+// metadata within the Client's topic wait time (auto-creation off or
+// failing). It matches ErrUnknownTopic.
+type UnknownTopicError struct {
+	Topic  string
+	Waited time.Duration
+}
+
+// ErrUnknownTopic matches every *UnknownTopicError.
+var ErrUnknownTopic = errors.New("kafka: unknown topic")
+
+func (e *UnknownTopicError) Error() string {
+	return fmt.Sprintf("kafka: unknown topic %q (not in metadata after %v)", e.Topic, e.Waited)
+}
+
+// Is makes errors.Is(err, ErrUnknownTopic) true.
+func (e *UnknownTopicError) Is(target error) bool { return target == ErrUnknownTopic }
+
+// InvalidPartitionError reports a partition outside the topic's range.
+// It matches ErrInvalidPartition.
+type InvalidPartitionError struct {
+	Topic      string
+	Partition  int32
+	Partitions int
+}
+
+// ErrInvalidPartition matches every *InvalidPartitionError.
+var ErrInvalidPartition = errors.New("kafka: invalid partition")
+
+func (e *InvalidPartitionError) Error() string {
+	return fmt.Sprintf("kafka: invalid partition %d for topic %q with %d partitions", e.Partition, e.Topic, e.Partitions)
+}
+
+// Is makes errors.Is(err, ErrInvalidPartition) true.
+func (e *InvalidPartitionError) Is(target error) bool { return target == ErrInvalidPartition }
+
+// DeliveryTimeoutError reports a record that was not acknowledged within
+// the delivery timeout. Last is the last error met (nil if the record
+// never left the buffer). Sent tells whether any attempt reached a broker:
+// if so the record may have been written. It matches ErrDeliveryTimeout,
+// and errors.Is also sees Last.
+type DeliveryTimeoutError struct {
+	Timeout  time.Duration
+	Attempts int
+	Sent     bool
+	Last     error
+}
+
+// ErrDeliveryTimeout matches every *DeliveryTimeoutError.
+var ErrDeliveryTimeout = errors.New("kafka: delivery timeout")
+
+func (e *DeliveryTimeoutError) Error() string {
+	s := fmt.Sprintf("kafka: delivery timeout (WithDeliveryTimeout %v) exceeded after %d attempt(s)", e.Timeout, e.Attempts)
+	if e.Last != nil {
+		s += ", last error: " + e.Last.Error()
+	}
+	return s
+}
+
+// Is makes errors.Is(err, ErrDeliveryTimeout) true.
+func (e *DeliveryTimeoutError) Is(target error) bool { return target == ErrDeliveryTimeout }
+
+// Unwrap returns the last error met.
+func (e *DeliveryTimeoutError) Unwrap() error { return e.Last }
+
+// ConfigError reports contradictory or invalid options given to NewClient.
+// Its message says what to change. It matches ErrConfig.
+type ConfigError struct {
+	Option string // the option at fault, e.g. "WithMaxInFlight"
+	Reason string
+}
+
+// ErrConfig matches every *ConfigError.
+var ErrConfig = errors.New("kafka: invalid configuration")
+
+func (e *ConfigError) Error() string {
+	return "kafka: invalid configuration: " + e.Option + ": " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrConfig) true.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
