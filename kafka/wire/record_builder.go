@@ -1,0 +1,279 @@
+package wire
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Record batch v2 layout (DefaultRecordBatch). Offsets into the 61-byte header.
+const (
+	// RecordBatchOverhead is the size of the batch header before the records.
+	RecordBatchOverhead = 61
+	// MinRecordSize is the encoded size of the smallest record: null key and
+	// value, no headers, zero deltas (6 bytes of body and a 1-byte length).
+	MinRecordSize = 7
+
+	batchLengthOffset     = 8
+	leaderEpochOffset     = 12
+	magicOffset           = 16
+	crcOffset             = 17
+	attributesOffset      = 21
+	lastOffsetDeltaOffset = 23
+	baseTimestampOffset   = 27
+	maxTimestampOffset    = 35
+	producerIDOffset      = 43
+	producerEpochOffset   = 51
+	baseSequenceOffset    = 53
+	recordsCountOffset    = 57
+
+	// logOverhead is baseOffset + batchLength, the part batchLength excludes.
+	logOverhead = 12
+
+	attrCodecMask     = 0x07
+	attrLogAppendTime = 0x08
+	attrTransactional = 0x10
+	attrControl       = 0x20
+	attrDeleteHorizon = 0x40
+)
+
+// RecordHeader is one record header. Kafka forbids a null key; a nil Value is
+// written as null (-1), an empty non-nil Value as empty.
+type RecordHeader struct {
+	Key   string
+	Value []byte
+}
+
+// BatchParams are the parts of a batch decided when it is sent rather than
+// when its records are appended: the producer assigns sequences at drain time,
+// and the codec may fall back (zstd on an old broker).
+type BatchParams struct {
+	Codec Codec
+	// Level is the compression level; 0 means the codec default (see Compress).
+	Level int
+	// Idempotent selects whether ProducerID, ProducerEpoch and BaseSequence
+	// are written. When false, all three are written as -1 whatever they
+	// hold, so the zero BatchParams is a plain, non-idempotent batch rather
+	// than one claiming producer id 0.
+	Idempotent    bool
+	ProducerID    int64
+	ProducerEpoch int16
+	BaseSequence  int32
+	// Transactional sets attribute bit 4; it requires Idempotent.
+	Transactional bool
+}
+
+var (
+	// ErrEmptyBatch is returned by Build for a builder with no records:
+	// producers never send empty batches.
+	ErrEmptyBatch = errors.New("wire: record batch has no records")
+	// ErrInvalidProducerState is returned by Build and SetProducerState for
+	// a negative producer id, epoch or sequence on an idempotent batch, or a
+	// transactional batch without producer state.
+	ErrInvalidProducerState = errors.New("wire: invalid producer id, epoch or sequence")
+)
+
+// BatchBuilder builds one record batch v2 incrementally, the way the
+// accumulator fills a partition's open batch: Append encodes each record
+// straight into an internal buffer, Build adds the header (and compresses)
+// when the batch is drained. A builder is reusable after Reset and keeps its
+// buffer, so in steady state neither Append nor Build allocates.
+//
+// The zero value is an empty builder. It is not safe for concurrent use.
+type BatchBuilder struct {
+	records []byte // encoded records, uncompressed, without the header
+	n       int32
+	baseTs  int64
+	maxTs   int64
+}
+
+// Reset empties b, keeping its buffer.
+func (b *BatchBuilder) Reset() {
+	b.records = b.records[:0]
+	b.n = 0
+	b.baseTs, b.maxTs = 0, 0
+}
+
+// NumRecords returns how many records have been appended.
+func (b *BatchBuilder) NumRecords() int { return int(b.n) }
+
+// Size returns the uncompressed size of the batch Build would produce now,
+// header included.
+func (b *BatchBuilder) Size() int { return RecordBatchOverhead + len(b.records) }
+
+// Records returns the encoded records appended so far (the batch body before
+// compression). It aliases b's buffer and is valid until the next Append or
+// Reset.
+func (b *BatchBuilder) Records() []byte { return b.records }
+
+// BaseTimestamp returns the first record's timestamp (0 when empty).
+func (b *BatchBuilder) BaseTimestamp() int64 { return b.baseTs }
+
+// MaxTimestamp returns the batch maxTimestamp as Java computes it: the
+// largest record timestamp, but never below -1 (NO_TIMESTAMP).
+func (b *BatchBuilder) MaxTimestamp() int64 { return b.maxTs }
+
+// Append encodes one record at the next offset delta. ts is in Unix
+// milliseconds; the first record's ts becomes the batch base timestamp and
+// later records store their (possibly negative) delta to it. A nil key or
+// value is written as null (-1): a nil value is a tombstone. It returns the
+// number of bytes the record added, which is what RecordSize predicts.
+//
+// Lengths must fit the protocol's int32 fields; callers bound records by
+// max.request.size long before that.
+func (b *BatchBuilder) Append(ts int64, key, value []byte, headers []RecordHeader) int {
+	if b.n == 0 {
+		b.baseTs = ts
+		b.maxTs = -1
+	}
+	if ts > b.maxTs {
+		b.maxTs = ts
+	}
+	tsDelta := ts - b.baseTs
+	body := recordBodySize(b.n, tsDelta, key, value, headers)
+	total := VarintLen(int32(body)) + body
+	dst := slices.Grow(b.records, total)
+	dst = AppendVarint(dst, int32(body))
+	dst = append(dst, 0) // attributes: unused, always 0
+	dst = AppendVarlong(dst, tsDelta)
+	dst = AppendVarint(dst, b.n)
+	dst = appendVarBytes(dst, key)
+	dst = appendVarBytes(dst, value)
+	dst = AppendVarint(dst, int32(len(headers)))
+	for i := range headers {
+		h := &headers[i]
+		dst = AppendVarint(dst, int32(len(h.Key)))
+		dst = append(dst, h.Key...)
+		dst = appendVarBytes(dst, h.Value)
+	}
+	b.records = dst
+	b.n++
+	return total
+}
+
+// NextRecordSize returns exactly how many bytes Append(ts, key, value,
+// headers) would add now, so a caller can check batch.size or
+// max.request.size before appending.
+func (b *BatchBuilder) NextRecordSize(ts int64, key, value []byte, headers []RecordHeader) int {
+	var delta int64
+	if b.n > 0 {
+		delta = ts - b.baseTs
+	}
+	return RecordSize(b.n, delta, key, value, headers)
+}
+
+// RecordSize returns the exact encoded size of one record (length prefix
+// included) at the given offset and timestamp deltas.
+func RecordSize(offsetDelta int32, timestampDelta int64, key, value []byte, headers []RecordHeader) int {
+	body := recordBodySize(offsetDelta, timestampDelta, key, value, headers)
+	return VarintLen(int32(body)) + body
+}
+
+// MaxRecordSize returns an upper bound on a record's encoded size whatever
+// its position in a batch (largest varints for the deltas and the length), as
+// Java's DefaultRecord.sizeInBytesUpperBound-style estimates; use it to size
+// a new batch for a record that does not fit the open one.
+func MaxRecordSize(key, value []byte, headers []RecordHeader) int {
+	return 5 + 1 + 10 + 5 + varBytesSize(key) + varBytesSize(value) + headersSize(headers)
+}
+
+func recordBodySize(offsetDelta int32, tsDelta int64, key, value []byte, headers []RecordHeader) int {
+	return 1 + VarlongLen(tsDelta) + VarintLen(offsetDelta) +
+		varBytesSize(key) + varBytesSize(value) + headersSize(headers)
+}
+
+func headersSize(headers []RecordHeader) int {
+	n := VarintLen(int32(len(headers)))
+	for i := range headers {
+		n += VarintLen(int32(len(headers[i].Key))) + len(headers[i].Key) + varBytesSize(headers[i].Value)
+	}
+	return n
+}
+
+// varBytesSize is the size of a varint-length-prefixed nullable byte field.
+func varBytesSize(p []byte) int {
+	if p == nil {
+		return 1 // varint -1
+	}
+	return VarintLen(int32(len(p))) + len(p)
+}
+
+func appendVarBytes(dst, p []byte) []byte {
+	if p == nil {
+		return append(dst, 1) // zig-zag -1
+	}
+	dst = AppendVarint(dst, int32(len(p)))
+	return append(dst, p...)
+}
+
+// Build appends the finished batch to dst: the 61-byte header, the records
+// (compressed with p.Codec as one stream), and the CRC-32C over attributes to
+// the end, byte for byte what Java's DefaultRecordBatch / MemoryRecordsBuilder
+// write: baseOffset 0, partitionLeaderEpoch -1, magic 2, CreateTime. It does
+// not change b, so a batch can be rebuilt (a different codec after a
+// downgrade) from the same records. It allocates only when dst must grow.
+func (b *BatchBuilder) Build(dst []byte, p BatchParams) ([]byte, error) {
+	if b.n == 0 {
+		return dst, ErrEmptyBatch
+	}
+	attrs := int16(p.Codec) & attrCodecMask
+	if p.Codec < CodecNone || p.Codec > CodecZstd {
+		return dst, &CompressionError{Codec: p.Codec, Op: "compress", Err: ErrUnknownCodec}
+	}
+	pid, epoch, seq := int64(-1), int16(-1), int32(-1)
+	if p.Idempotent {
+		if p.ProducerID < 0 || p.ProducerEpoch < 0 || p.BaseSequence < 0 {
+			return dst, ErrInvalidProducerState
+		}
+		pid, epoch, seq = p.ProducerID, p.ProducerEpoch, p.BaseSequence
+	}
+	if p.Transactional {
+		if !p.Idempotent {
+			return dst, ErrInvalidProducerState
+		}
+		attrs |= attrTransactional
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, RecordBatchOverhead+len(b.records))
+	dst = AppendInt64(dst, 0)  // baseOffset: the broker assigns it
+	dst = AppendInt32(dst, 0)  // batchLength, patched below
+	dst = AppendInt32(dst, -1) // partitionLeaderEpoch: NO_PARTITION_LEADER_EPOCH
+	dst = append(dst, 2)       // magic
+	dst = AppendUint32(dst, 0) // crc, patched below
+	dst = AppendInt16(dst, attrs)
+	dst = AppendInt32(dst, b.n-1) // lastOffsetDelta
+	dst = AppendInt64(dst, b.baseTs)
+	dst = AppendInt64(dst, b.maxTs)
+	dst = AppendInt64(dst, pid)
+	dst = AppendInt16(dst, epoch)
+	dst = AppendInt32(dst, seq)
+	dst = AppendInt32(dst, b.n)
+	var err error
+	if dst, err = Compress(dst, b.records, p.Codec, p.Level); err != nil {
+		return dst[:start], err
+	}
+	batch := dst[start:]
+	binary.BigEndian.PutUint32(batch[batchLengthOffset:], uint32(len(batch)-logOverhead))
+	binary.BigEndian.PutUint32(batch[crcOffset:], CRC32C(batch[attributesOffset:]))
+	return dst, nil
+}
+
+// SetProducerState rewrites the producer id, epoch and base sequence of one
+// already-built batch in place and recomputes its CRC, as a retry after an
+// epoch bump requires. The records are untouched (the CRC covers them but
+// does not need them decompressed). batch must be exactly one magic-2 batch.
+func SetProducerState(batch []byte, pid int64, epoch int16, seq int32) error {
+	if len(batch) < RecordBatchOverhead || batch[magicOffset] != 2 ||
+		int64(int32(binary.BigEndian.Uint32(batch[batchLengthOffset:])))+logOverhead != int64(len(batch)) {
+		return fmt.Errorf("wire: set producer state: %w", ErrCorruptBatch)
+	}
+	if pid < 0 || epoch < 0 || seq < 0 {
+		return ErrInvalidProducerState
+	}
+	binary.BigEndian.PutUint64(batch[producerIDOffset:], uint64(pid))
+	binary.BigEndian.PutUint16(batch[producerEpochOffset:], uint16(epoch))
+	binary.BigEndian.PutUint32(batch[baseSequenceOffset:], uint32(seq))
+	binary.BigEndian.PutUint32(batch[crcOffset:], CRC32C(batch[attributesOffset:]))
+	return nil
+}
