@@ -126,6 +126,11 @@ func Decompress(dst, src []byte, c Codec, limit int) ([]byte, error) {
 	if limit <= 0 {
 		limit = DefaultMaxDecompressedSize
 	}
+	if len(src) == 0 && c > CodecNone && c <= CodecZstd {
+		// No codec's stream is empty (even an empty input compresses to a
+		// header), and some libraries would read it as "no data".
+		return dst, corruptCompressed(c, errEmptyStream)
+	}
 	switch c {
 	case CodecNone:
 		if len(src) > limit {
@@ -143,6 +148,8 @@ func Decompress(dst, src []byte, c Codec, limit int) ([]byte, error) {
 	}
 	return dst, &CompressionError{Codec: c, Op: "decompress", Err: ErrUnknownCodec}
 }
+
+var errEmptyStream = errors.New("empty stream")
 
 // appendWriter is an io.Writer that appends to b; streaming compressors
 // write into the caller's dst through it without an intermediate buffer.
