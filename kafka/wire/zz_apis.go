@@ -6,8 +6,10 @@ import "strconv"
 
 // API keys of the messages this package implements.
 const (
-	APIKeyMetadata    int16 = 3
-	APIKeyApiVersions int16 = 18
+	APIKeyProduce        int16 = 0
+	APIKeyMetadata       int16 = 3
+	APIKeyApiVersions    int16 = 18
+	APIKeyInitProducerId int16 = 22
 )
 
 // Supported versions, as generated from the specs. "codec" is what AppendTo and
@@ -16,20 +18,28 @@ const (
 // version (compact encodings, tagged fields, request header v2).
 //
 //	API                  key  codec   client  flexible
+//	Produce                0  3-13    3       9+
 //	Metadata               3  0-13    1       9+
 //	ApiVersions           18  0-4     0       3+
+//	InitProducerId        22  0-5     0       2+
 var apiTable = [...]apiInfo{
+	0:  {name: "Produce", min: 3, max: 13, clientMin: 3, flexFrom: 9},
 	3:  {name: "Metadata", min: 0, max: 13, clientMin: 1, flexFrom: 9},
 	18: {name: "ApiVersions", min: 0, max: 4, clientMin: 0, flexFrom: 3},
+	22: {name: "InitProducerId", min: 0, max: 5, clientMin: 0, flexFrom: 2},
 }
 
 // NewRequest returns an empty request for key, or nil if the key is not implemented.
 func NewRequest(key int16) Request {
 	switch key {
+	case 0:
+		return new(ProduceRequest)
 	case 3:
 		return new(MetadataRequest)
 	case 18:
 		return new(ApiVersionsRequest)
+	case 22:
+		return new(InitProducerIdRequest)
 	}
 	return nil
 }
@@ -37,10 +47,14 @@ func NewRequest(key int16) Request {
 // NewResponse returns an empty response for key, or nil if the key is not implemented.
 func NewResponse(key int16) Response {
 	switch key {
+	case 0:
+		return new(ProduceResponse)
 	case 3:
 		return new(MetadataResponse)
 	case 18:
 		return new(ApiVersionsResponse)
+	case 22:
+		return new(InitProducerIdResponse)
 	}
 	return nil
 }
