@@ -6,10 +6,16 @@ import "strconv"
 
 // API keys of the messages this package implements.
 const (
-	APIKeyProduce        int16 = 0
-	APIKeyMetadata       int16 = 3
-	APIKeyApiVersions    int16 = 18
-	APIKeyInitProducerId int16 = 22
+	APIKeyProduce          int16 = 0
+	APIKeyFetch            int16 = 1
+	APIKeyListOffsets      int16 = 2
+	APIKeyMetadata         int16 = 3
+	APIKeyFindCoordinator  int16 = 10
+	APIKeySaslHandshake    int16 = 17
+	APIKeyApiVersions      int16 = 18
+	APIKeyCreateTopics     int16 = 19
+	APIKeyInitProducerId   int16 = 22
+	APIKeySaslAuthenticate int16 = 36
 )
 
 // Supported versions, as generated from the specs. "codec" is what AppendTo and
@@ -19,14 +25,26 @@ const (
 //
 //	API                  key  codec   client  flexible
 //	Produce                0  3-13    3       9+
+//	Fetch                  1  4-17    4       12+
+//	ListOffsets            2  1-10    1       6+
 //	Metadata               3  0-13    1       9+
+//	FindCoordinator       10  0-6     0       3+
+//	SaslHandshake         17  0-1     0       none
 //	ApiVersions           18  0-4     0       3+
+//	CreateTopics          19  2-7     2       5+
 //	InitProducerId        22  0-5     0       2+
+//	SaslAuthenticate      36  0-2     0       2+
 var apiTable = [...]apiInfo{
 	0:  {name: "Produce", min: 3, max: 13, clientMin: 3, flexFrom: 9},
+	1:  {name: "Fetch", min: 4, max: 17, clientMin: 4, flexFrom: 12},
+	2:  {name: "ListOffsets", min: 1, max: 10, clientMin: 1, flexFrom: 6},
 	3:  {name: "Metadata", min: 0, max: 13, clientMin: 1, flexFrom: 9},
+	10: {name: "FindCoordinator", min: 0, max: 6, clientMin: 0, flexFrom: 3},
+	17: {name: "SaslHandshake", min: 0, max: 1, clientMin: 0, flexFrom: -1},
 	18: {name: "ApiVersions", min: 0, max: 4, clientMin: 0, flexFrom: 3},
+	19: {name: "CreateTopics", min: 2, max: 7, clientMin: 2, flexFrom: 5},
 	22: {name: "InitProducerId", min: 0, max: 5, clientMin: 0, flexFrom: 2},
+	36: {name: "SaslAuthenticate", min: 0, max: 2, clientMin: 0, flexFrom: 2},
 }
 
 // NewRequest returns an empty request for key, or nil if the key is not implemented.
@@ -34,12 +52,24 @@ func NewRequest(key int16) Request {
 	switch key {
 	case 0:
 		return new(ProduceRequest)
+	case 1:
+		return new(FetchRequest)
+	case 2:
+		return new(ListOffsetsRequest)
 	case 3:
 		return new(MetadataRequest)
+	case 10:
+		return new(FindCoordinatorRequest)
+	case 17:
+		return new(SaslHandshakeRequest)
 	case 18:
 		return new(ApiVersionsRequest)
+	case 19:
+		return new(CreateTopicsRequest)
 	case 22:
 		return new(InitProducerIdRequest)
+	case 36:
+		return new(SaslAuthenticateRequest)
 	}
 	return nil
 }
@@ -49,12 +79,24 @@ func NewResponse(key int16) Response {
 	switch key {
 	case 0:
 		return new(ProduceResponse)
+	case 1:
+		return new(FetchResponse)
+	case 2:
+		return new(ListOffsetsResponse)
 	case 3:
 		return new(MetadataResponse)
+	case 10:
+		return new(FindCoordinatorResponse)
+	case 17:
+		return new(SaslHandshakeResponse)
 	case 18:
 		return new(ApiVersionsResponse)
+	case 19:
+		return new(CreateTopicsResponse)
 	case 22:
 		return new(InitProducerIdResponse)
+	case 36:
+		return new(SaslAuthenticateResponse)
 	}
 	return nil
 }
