@@ -100,15 +100,28 @@ func KnownErrors() []*Error {
 // IsRetriable reports whether err is, or wraps, a broker error that the Java
 // client would retry (including every InvalidMetadata code).
 func IsRetriable(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e != nil && e.flags()&errFlagRetriable != 0
+	e := asError(err)
+	return e != nil && e.flags()&errFlagRetriable != 0
 }
 
 // IsInvalidMetadata reports whether err is, or wraps, a broker error that
 // means the client's metadata is stale and must be refreshed before a retry.
 func IsInvalidMetadata(err error) bool {
+	e := asError(err)
+	return e != nil && e.flags()&errFlagInvalidMetadata != 0
+}
+
+// asError is errors.As for *Error with a fast path for an unwrapped one,
+// which saves errors.As's allocation.
+func asError(err error) *Error {
+	if e, ok := err.(*Error); ok {
+		return e
+	}
 	var e *Error
-	return errors.As(err, &e) && e != nil && e.flags()&errFlagInvalidMetadata != 0
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
 }
 
 type errFlags uint8
