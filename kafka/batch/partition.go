@@ -1,0 +1,345 @@
+package batch
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	"github.com/gregorkafka/gregor/kafka/wire"
+)
+
+// Partition is one topic-partition's accumulator: a deque of batches
+// (resends at the head in sequence order, never-sent batches behind, the
+// open batch at the tail) plus the outstanding list (sealed batches whose
+// outcome is not yet reported, in sequence order) and, when idempotent,
+// the sequence bookkeeping of protocol.md §8.5-§10.
+type Partition[T Item] struct {
+	mu     sync.Mutex
+	cfg    *Config
+	onDone func(*Batch[T])
+
+	q   []*Batch[T] // the deque
+	out []*Batch[T] // sealed, not yet emitted, ascending ord
+
+	pending int // batches in out whose outcome is not decided
+	onWire  int // batches handed out by Drain and not yet reported
+	nextOrd int64
+
+	// Idempotence. pid/epoch are the producer state this partition's
+	// sequences belong to; it adopts the caller's state when nothing of
+	// the old one is outstanding.
+	pid        int64
+	epoch      int16
+	nextSeq    int32
+	lastAcked  int32
+	unresolved bool // a batch of unknown fate failed (expired after being sent)
+	needBump   bool // a sequence gap: the epoch must be bumped before more drains
+}
+
+// NewPartition returns an empty Partition. onDone is called, under the
+// partition's mutex, once per completed batch, in sequence order except
+// that batches failed by Expire or Abort before any earlier batch completed
+// are reported when they fail. It must be quick (queue the batch for its
+// callbacks) and must not call the Partition.
+func NewPartition[T Item](cfg *Config, onDone func(*Batch[T])) *Partition[T] {
+	return &Partition[T]{cfg: cfg, onDone: onDone, pid: -1, epoch: -1, lastAcked: -1}
+}
+
+// Append encodes a record into the open batch, opening a new batch when
+// the open one cannot take it (MaxBytes or MaxRecords). now becomes a new
+// batch's creation time; urgent marks the batch as awaited (ProduceSync):
+// it is ready regardless of linger. filled reports that a batch was closed
+// because it is full, so the sticky partitioner may move on and the sender
+// has a ready batch.
+func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.RecordHeader, now time.Time, urgent bool) (filled bool) {
+	p.mu.Lock()
+	var b *Batch[T]
+	if n := len(p.q); n > 0 && p.q[n-1].state == stateOpen {
+		b = p.q[n-1]
+		size := b.builder.NextRecordSize(ts, key, value, headers)
+		if b.builder.Size()+size > p.cfg.MaxBytes {
+			b.state = stateClosed
+			b, filled = nil, true
+		}
+	}
+	if b == nil {
+		b = &Batch[T]{Created: now, state: stateOpen, builder: getBuilder(), ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
+		p.q = append(p.q, b)
+	}
+	b.builder.Append(ts, key, value, headers)
+	b.Items = append(b.Items, it)
+	if urgent {
+		b.urgent = true
+	}
+	if b.builder.Size() >= p.cfg.MaxBytes || (p.cfg.MaxRecords > 0 && len(b.Items) >= p.cfg.MaxRecords) {
+		b.state = stateClosed
+		filled = true
+	}
+	p.mu.Unlock()
+	return filled
+}
+
+// MarkUrgent makes the open batch ready regardless of linger (a
+// ProduceSync record joined it after it was appended).
+func (p *Partition[T]) MarkUrgent() {
+	p.mu.Lock()
+	if n := len(p.q); n > 0 && p.q[n-1].state == stateOpen {
+		p.q[n-1].urgent = true
+	}
+	p.mu.Unlock()
+}
+
+// DrainParams are the caller's conditions for one Drain.
+type DrainParams struct {
+	Now time.Time
+	// MaxBytes is the room left in the request being built: a batch
+	// larger than this stays for the next request. Pass math.MaxInt (or
+	// any large value) for a request's first batch: it always goes.
+	MaxBytes int
+	// Flush makes unfilled batches ready regardless of linger (Flush,
+	// Close).
+	Flush bool
+	// ProducerID and Epoch are the producer's current state (idempotent
+	// only; a negative ProducerID means "not known yet": nothing drains).
+	ProducerID int64
+	Epoch      int16
+}
+
+// Status tells why Drain returned what it did.
+type Status uint8
+
+const (
+	// Empty: nothing is queued.
+	Empty Status = iota
+	// Drained: a batch was returned.
+	Drained
+	// Waiting: batches are queued but none may go now (linger, backoff,
+	// ordering, outstanding limit, no producer id, request room).
+	Waiting
+	// NeedBump: a sequence gap needs an epoch bump (Bump) first; nothing
+	// of the partition is on the wire any more.
+	NeedBump
+)
+
+// Drain returns the head batch sealed and marked in flight, if it may be
+// sent now: a resend only after its backoff and only when it is the lowest
+// outstanding batch (so resends go one at a time, in order); a new batch
+// when it is ready (full, linger passed or 0, urgent, Flush), within
+// MaxOutstanding and MaxBytes, and, when idempotent, once the sequence
+// state allows it. Sealing removes cancelled items (a batch left empty is
+// dropped) and assigns the sequence. The caller must report the batch's
+// outcome exactly once: Ack, Retry, Fail, Split, OutOfOrder or
+// UnknownProducer.
+func (p *Partition[T]) Drain(dp DrainParams) (*Batch[T], Status) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.q) == 0 {
+		return nil, Empty
+	}
+	if p.cfg.Idempotent {
+		if dp.ProducerID < 0 {
+			return nil, Waiting
+		}
+		if p.needBump || p.unresolved {
+			if p.onWire > 0 {
+				return nil, Waiting
+			}
+			if !p.needBump {
+				// Everything that reached a broker has answered or
+				// failed: the sequence is whole iff the broker acked up
+				// to just before the next one we would send.
+				if p.lastAcked+1 == p.firstPendingSeq() {
+					p.unresolved = false
+				} else {
+					p.needBump = true
+				}
+			}
+			if p.needBump {
+				return nil, NeedBump
+			}
+		}
+	}
+	for len(p.q) > 0 {
+		b := p.q[0]
+		if b.state == stateSealed {
+			if dp.Now.Before(b.retryAt) || b != p.firstPending() || len(b.Bytes) > dp.MaxBytes {
+				return nil, Waiting
+			}
+			p.popHead()
+			p.send(b)
+			return b, Drained
+		}
+		if !p.ready(b, dp) || (p.cfg.MaxOutstanding > 0 && p.pending >= p.cfg.MaxOutstanding) ||
+			b.builder.Size() > dp.MaxBytes {
+			return nil, Waiting
+		}
+		if p.cfg.Idempotent && (dp.ProducerID != p.pid || dp.Epoch != p.epoch) {
+			if p.pending > 0 {
+				// New batches wait until the old producer state's batches
+				// are done (protocol.md §7, "drain blocked").
+				return nil, Waiting
+			}
+			p.pid, p.epoch, p.nextSeq, p.lastAcked = dp.ProducerID, dp.Epoch, 0, -1
+			p.unresolved = false
+		}
+		p.popHead()
+		if !p.seal(b) {
+			continue // every record was cancelled
+		}
+		if b.Err != nil { // could not build: failed, reported
+			continue
+		}
+		p.send(b)
+		return b, Drained
+	}
+	return nil, Empty
+}
+
+// ready is the readiness policy for a never-sent batch. Linger 0 is the
+// adaptive default: the caller only drains when its connection has a free
+// in-flight slot, so an idle pipe takes whatever is there and a busy one
+// lets batches grow. (Hook: a guard against floods of tiny requests at
+// medium rates belongs here, e.g. "not before N bytes unless idle".)
+func (p *Partition[T]) ready(b *Batch[T], dp DrainParams) bool {
+	return b.state == stateClosed || b.urgent || dp.Flush || p.cfg.Linger == 0 ||
+		dp.Now.Sub(b.Created) >= p.cfg.Linger
+}
+
+func (p *Partition[T]) popHead() {
+	p.q[0] = nil
+	p.q = p.q[1:]
+	if len(p.q) == 0 {
+		p.q = p.q[:0:0] // let the array go; Append reallocates a small one
+	}
+}
+
+func (p *Partition[T]) send(b *Batch[T]) {
+	b.state = stateInFlight
+	b.Attempts++
+	p.onWire++
+}
+
+// seal drops cancelled items, assigns ordinal and sequence and builds the
+// bytes. It returns false if no item was left (the batch is discarded).
+// A build failure fails the batch (reported through onDone) and returns
+// true with b.Err set.
+func (p *Partition[T]) seal(b *Batch[T]) bool {
+	n := len(b.Items)
+	kept := b.Items[:0]
+	for _, it := range b.Items {
+		if it.Seal() {
+			kept = append(kept, it)
+		}
+	}
+	clear(b.Items[len(kept):n])
+	b.Items = kept
+	if len(kept) == 0 {
+		putBuilder(b.builder)
+		b.builder = nil
+		return false
+	}
+	if len(kept) != n {
+		putBuilder(b.builder)
+		b.builder = encode(kept)
+	}
+	b.ord = p.nextOrd
+	p.nextOrd += int64(len(kept))
+	if p.cfg.Idempotent {
+		b.ProducerID, b.Epoch, b.BaseSeq = p.pid, p.epoch, p.nextSeq
+	}
+	bytes, err := build(b.builder, p.cfg, b.ProducerID, b.Epoch, b.BaseSeq)
+	b.size = b.builder.Size()
+	putBuilder(b.builder)
+	b.builder = nil
+	if err != nil {
+		b.state, b.Err, b.emitted = stateDone, err, true
+		p.onDone(b)
+		return true
+	}
+	if p.cfg.Idempotent {
+		p.nextSeq = incrementSeq(p.nextSeq, len(kept))
+	}
+	b.Bytes = bytes
+	b.state = stateSealed
+	p.out = append(p.out, b)
+	p.pending++
+	return true
+}
+
+// firstPending returns the lowest outstanding batch whose outcome is not
+// decided, nil if none.
+func (p *Partition[T]) firstPending() *Batch[T] {
+	for _, b := range p.out {
+		if b.state != stateDone {
+			return b
+		}
+	}
+	return nil
+}
+
+// firstPendingSeq is the sequence the broker must see next for the
+// outstanding batches to be accepted: the lowest pending batch's, or the
+// next to assign.
+func (p *Partition[T]) firstPendingSeq() int32 {
+	if b := p.firstPending(); b != nil {
+		return b.BaseSeq
+	}
+	return p.nextSeq
+}
+
+// incrementSeq adds n to a sequence, wrapping past MaxInt32 to 0 as Java's
+// DefaultRecordBatch.incrementSequence does.
+func incrementSeq(seq int32, n int) int32 {
+	if int64(seq)+int64(n) > math.MaxInt32 {
+		return int32(int64(seq) + int64(n) - math.MaxInt32 - 1)
+	}
+	return seq + int32(n)
+}
+
+// NextWake returns the earliest future time at which something of this
+// partition changes by itself: a linger or backoff ending, or a delivery
+// timeout (Expire must run then). Zero if nothing is pending. Events
+// caused by responses are not included: the caller is woken by those.
+func (p *Partition[T]) NextWake(now time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var at time.Time
+	min := func(t time.Time) {
+		if t.After(now) && (at.IsZero() || t.Before(at)) {
+			at = t
+		}
+	}
+	if len(p.q) > 0 {
+		h := p.q[0]
+		min(h.Created.Add(p.cfg.DeliveryTimeout))
+		switch {
+		case h.state == stateSealed:
+			min(h.retryAt)
+		case p.cfg.Linger > 0 && !h.urgent && h.state == stateOpen:
+			min(h.Created.Add(p.cfg.Linger))
+		}
+	}
+	for _, b := range p.out {
+		if b.state == stateInFlight {
+			min(b.Created.Add(p.cfg.DeliveryTimeout))
+			break
+		}
+	}
+	return at
+}
+
+// Queued returns the number of batches waiting in the deque (open batch
+// included) and of batches on the wire.
+func (p *Partition[T]) Queued() (queued, onWire int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.q), p.onWire
+}
+
+// ProducerState returns the producer id and epoch this partition's
+// sequences belong to (-1, -1 before the first idempotent drain).
+func (p *Partition[T]) ProducerState() (int64, int16) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pid, p.epoch
+}
