@@ -106,7 +106,7 @@ func Classify(err error) Action {
 // asWireError is errors.As for *wire.Error, without its allocation when err
 // is one unwrapped.
 func asWireError(err error) *wire.Error {
-	if we, ok := err.(*wire.Error); ok {
+	if we, ok := err.(*wire.Error); ok { //nolint:errorlint // fast path; errors.As below handles wrapping
 		return we
 	}
 	var we *wire.Error
@@ -162,10 +162,11 @@ func IsNetwork(err error) bool {
 // network error in a sibling branch).
 func hasNetError(err error) bool {
 	for err != nil {
+		//nolint:errorlint // this loop is the unwrapping: each node is checked itself
 		if _, ok := err.(net.Error); ok && err != context.DeadlineExceeded {
 			return true
 		}
-		switch u := err.(type) {
+		switch u := err.(type) { //nolint:errorlint // walking the Unwrap tree by hand
 		case interface{ Unwrap() error }:
 			err = u.Unwrap()
 		case interface{ Unwrap() []error }:

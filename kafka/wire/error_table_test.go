@@ -186,7 +186,7 @@ func TestErrorTableMatchesAppendixA(t *testing.T) {
 	for _, tt := range appendixA {
 		want := errRow{Code: tt.code, Name: tt.name, Retriable: r[tt.code] || rm[tt.code], InvalidMetadata: rm[tt.code]}
 		err := ErrorForCode(tt.code)
-		e, ok := err.(*Error)
+		e, ok := err.(*Error) //nolint:errorlint // ErrorForCode must return the *Error itself, unwrapped
 		if !ok {
 			t.Errorf("ErrorForCode(%d) = %T %v; want *Error", tt.code, err, err)
 			continue
@@ -205,7 +205,7 @@ func TestErrorTableMatchesAppendixA(t *testing.T) {
 		if e.Message == "" || !strings.HasSuffix(e.Message, ".") || strings.TrimSpace(e.Message) != e.Message {
 			t.Errorf("code %d: message %q should be one trimmed sentence", tt.code, e.Message)
 		}
-		if again := ErrorForCode(tt.code); again != err {
+		if again := ErrorForCode(tt.code); again != err { //nolint:errorlint // identity: the same sentinel every call
 			t.Errorf("ErrorForCode(%d) returned a different value on the second call", tt.code)
 		}
 	}
@@ -261,7 +261,7 @@ func TestErrorForCodeUnknownEveryInt16(t *testing.T) {
 		}
 	}
 	a, b := ErrorForCode(999), ErrorForCode(999)
-	if a == b {
+	if a == b { //nolint:errorlint // identity: each unknown code gets a new value
 		t.Error("unknown codes share one value; want a new *Error per call")
 	}
 	if !errors.Is(a, b) {
@@ -340,7 +340,7 @@ func TestSentinelMutationIsHarmless(t *testing.T) {
 	}
 
 	ErrCorruptMessage = &Error{Code: 2, Name: "IMPOSTOR"}
-	if got := ErrorForCode(2).(*Error); got != savedVar {
+	if got := ErrorForCode(2).(*Error); got != savedVar { //nolint:errorlint // identity of the original sentinel
 		t.Errorf("reassigning ErrCorruptMessage changed ErrorForCode(2) to %q", got.Name)
 	}
 }
@@ -355,7 +355,7 @@ func TestKnownErrors(t *testing.T) {
 	}
 	names := map[string]bool{}
 	for _, e := range all {
-		if ErrorForCode(e.Code) != error(e) {
+		if ErrorForCode(e.Code) != error(e) { //nolint:errorlint // identity: KnownErrors holds the sentinels
 			t.Errorf("KnownErrors() entry %d is not the sentinel ErrorForCode returns", e.Code)
 		}
 		if names[e.Name] {

@@ -114,7 +114,7 @@ func IsInvalidMetadata(err error) bool {
 // asError is errors.As for *Error with a fast path for an unwrapped one,
 // which saves errors.As's allocation.
 func asError(err error) *Error {
-	if e, ok := err.(*Error); ok {
+	if e, ok := err.(*Error); ok { //nolint:errorlint // fast path; errors.As below handles wrapping
 		return e
 	}
 	var e *Error
