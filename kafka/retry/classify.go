@@ -90,7 +90,7 @@ func Classify(err error) Action {
 		}
 		return Fail
 	}
-	if IsNetwork(err) {
+	if IsNetwork(err) || isTransport(err) {
 		return RetryRefreshMetadata
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
@@ -181,4 +181,16 @@ func hasNetError(err error) bool {
 		}
 	}
 	return false
+}
+
+// retriabler is implemented by transport errors of kafka/conn (a dead
+// connection, a request timeout): the request may or may not have reached
+// the broker, and another attempt on a fresh connection may succeed. retry
+// declares the interface itself so it needs no import of conn (which sits
+// above it).
+type retriabler interface{ Retriable() bool }
+
+func isTransport(err error) bool {
+	var r retriabler
+	return errors.As(err, &r) && r.Retriable()
 }

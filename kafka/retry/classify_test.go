@@ -176,3 +176,17 @@ func BenchmarkClassifyBrokerError(b *testing.B) {
 		}
 	}
 }
+
+type connDied struct{ timeout bool }
+
+func (e connDied) Error() string   { return "conn: connection closed" }
+func (e connDied) Retriable() bool { return true }
+func (e connDied) Timeout() bool   { return e.timeout }
+
+func TestClassifyTransportErrorsRetryWithRefresh(t *testing.T) {
+	for _, err := range []error{connDied{}, connDied{timeout: true}, fmt.Errorf("produce: %w", connDied{})} {
+		if got := Classify(err); got != RetryRefreshMetadata {
+			t.Errorf("Classify(%v) = %v; want RetryRefreshMetadata", err, got)
+		}
+	}
+}
