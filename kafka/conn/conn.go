@@ -1,0 +1,292 @@
+package conn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gregorkafka/gregor/kafka/wire"
+)
+
+// Conn is one broker connection. Dial connects and negotiates versions
+// (ApiVersions first, with the UNSUPPORTED_VERSION fallback); Send queues
+// pipelined requests that a writer goroutine coalesces into few writes and
+// a reader goroutine answers in order. See the package comment for the
+// goroutines and the lock.
+//
+// A Conn never reconnects: once Done is closed it is dead for good, and
+// Cluster dials a new one.
+type Conn struct {
+	addr string
+	cfg  Config
+	nc   net.Conn
+	log  *zap.Logger
+
+	// versions and apiResp are written during Dial before the Conn is
+	// returned, read-only after.
+	versions *wire.Versions
+	apiResp  *wire.ApiVersionsResponse
+	clientID *string
+
+	slots      chan struct{} // pipelining semaphore, cap MaxInFlight
+	wake       chan struct{} // 1-slot: queue is non-empty
+	dead       chan struct{} // closed by kill
+	writerDone chan struct{}
+	wg         sync.WaitGroup
+
+	// mu guards the fields below; it is held only for slice and flag
+	// updates, never across I/O or callbacks.
+	mu      sync.Mutex
+	corr    int32
+	queue   []*request // accepted, not yet taken by the writer
+	waiting []*request // expecting a response, in wire order
+	closed  bool
+	err     error
+	onDead  func(*Conn) // Cluster hook, run by the reader as it exits
+}
+
+// request is one Send in flight.
+type request struct {
+	key, ver int16
+	corr     int32
+	noResp   bool
+	req      wire.Request
+	frame    *[]byte
+	done     func(wire.Response, error)
+	deadline time.Time
+}
+
+// Dial connects to addr, performs the TLS handshake if cfg.TLS is set,
+// and negotiates API versions, all within cfg.DialTimeout (and ctx). A
+// nil cfg uses the defaults. Errors are *Error with Kind ErrDial.
+func Dial(ctx context.Context, addr string, cfg *Config) (*Conn, error) {
+	return dial(ctx, addr, cfg.withDefaults(), nil)
+}
+
+func dial(ctx context.Context, addr string, cfg Config, onDead func(*Conn)) (*Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
+	defer cancel()
+	fail := func(op string, err error) error {
+		return &Error{Addr: addr, Op: op, Kind: ErrDial, Cause: err}
+	}
+	nc, err := cfg.Dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fail("dial", err)
+	}
+	if cfg.TLS != nil {
+		tc := cfg.TLS
+		if tc.ServerName == "" {
+			tc = tc.Clone()
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				host = addr
+			}
+			tc.ServerName = host
+		}
+		tlsConn := tls.Client(nc, tc)
+		if err := tlsConn.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, fail("tls", err)
+		}
+		nc = tlsConn
+	}
+	c := newConn(addr, nc, cfg)
+	if err := c.handshake(ctx); err != nil {
+		c.Close()
+		return nil, fail("handshake", err)
+	}
+	c.mu.Lock()
+	c.onDead = onDead // the reader reads it under mu as it exits
+	c.mu.Unlock()
+	c.log.Debug("conn: connected", zap.String("addr", addr))
+	return c, nil
+}
+
+func newConn(addr string, nc net.Conn, cfg Config) *Conn {
+	c := &Conn{
+		addr:       addr,
+		cfg:        cfg,
+		nc:         nc,
+		log:        cfg.Logger,
+		slots:      make(chan struct{}, cfg.MaxInFlight),
+		wake:       make(chan struct{}, 1),
+		dead:       make(chan struct{}),
+		writerDone: make(chan struct{}),
+		clientID:   &cfg.ClientID,
+	}
+	c.wg.Add(2)
+	go c.writeLoop()
+	go c.readLoop()
+	return c
+}
+
+// Addr returns the address the connection was dialled to.
+func (c *Conn) Addr() string { return c.addr }
+
+// Version returns the highest version of the API both sides support
+// (wire.NegotiateVersions: the client's floors applied), and false if they
+// share none.
+func (c *Conn) Version(key int16) (v int16, ok bool) {
+	if c.versions == nil {
+		return -1, false
+	}
+	return c.versions.Get(key)
+}
+
+// APIVersions returns the broker's ApiVersions response from the handshake
+// (ranges and features, e.g. finalized transaction.version). Read only.
+func (c *Conn) APIVersions() *wire.ApiVersionsResponse { return c.apiResp }
+
+// InFlight returns the number of requests sent (or queued) and not yet
+// completed.
+func (c *Conn) InFlight() int { return len(c.slots) }
+
+// Done returns a channel closed once the connection is dead.
+func (c *Conn) Done() <-chan struct{} { return c.dead }
+
+// Err returns why the connection died, nil while it is alive.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+var errClosedByClient = errors.New("closed by client")
+
+// Close kills the connection: requests in flight fail once with an error
+// wrapping ErrConnClosed, and Close returns after both goroutines exited.
+// Close must not be called from a done callback of the same Conn (the
+// reader goroutine would wait for itself).
+func (c *Conn) Close() error {
+	c.kill(&Error{Addr: c.addr, Op: "close", Kind: ErrConnClosed, Cause: errClosedByClient})
+	c.wg.Wait()
+	return nil
+}
+
+// Send encodes req at version v and queues it behind the requests already
+// sent on this connection. It blocks while MaxInFlight requests are
+// outstanding; if ctx ends (or the connection dies) first it returns that
+// error and nothing was written.
+//
+// When Send returns nil, done is called exactly once: from the reader
+// goroutine with the response (or a decode error), or with an *Error if
+// the connection dies first. A request whose NoResponder.ExpectsResponse()
+// is false (Produce acks=0) is completed with (nil, nil) by the writer
+// goroutine once written. done must be quick; it may call Send on this
+// Conn only if it does not wait for a slot (the reader frees slots).
+// When Send returns an error, done is never called.
+func (c *Conn) Send(ctx context.Context, req wire.Request, v int16, done func(wire.Response, error)) error {
+	if max, ok := c.Version(req.Key()); !ok || v > max || v < 0 {
+		return fmt.Errorf("%w: %s v%d at %s (negotiated max %d)", ErrUnsupportedAPI, wire.APIName(req.Key()), v, c.addr, max)
+	}
+	return c.send(ctx, req, v, done)
+}
+
+func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wire.Response, error)) error {
+	select {
+	case c.slots <- struct{}{}:
+	default:
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.dead:
+			return c.Err()
+		}
+	}
+	noResp := false
+	if nr, ok := req.(wire.NoResponder); ok && !nr.ExpectsResponse() {
+		noResp = true
+	}
+	frame := getFrame()
+	*frame = wire.AppendRequest((*frame)[:0], req, v, 0, c.clientID)
+	r := &request{key: req.Key(), ver: v, noResp: noResp, req: req, frame: frame, done: done}
+
+	c.mu.Lock()
+	if c.closed {
+		err := c.err
+		c.mu.Unlock()
+		putFrame(frame)
+		<-c.slots
+		return err
+	}
+	c.corr++
+	r.corr = c.corr
+	setCorrelation(*frame, r.corr)
+	r.deadline = time.Now().Add(c.cfg.RequestTimeout)
+	c.queue = append(c.queue, r)
+	if !noResp {
+		c.waiting = append(c.waiting, r)
+		if len(c.waiting) == 1 {
+			// The reader may be blocked with no deadline; arm it.
+			c.nc.SetReadDeadline(r.deadline)
+		}
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Do sends req at the negotiated version and waits for the response or
+// ctx. If ctx ends after the request was written, Do returns ctx's error
+// and the response is discarded when it arrives.
+func (c *Conn) Do(ctx context.Context, req wire.Request) (wire.Response, error) {
+	v, ok := c.Version(req.Key())
+	if !ok {
+		return nil, fmt.Errorf("%w: %s at %s", ErrUnsupportedAPI, wire.APIName(req.Key()), c.addr)
+	}
+	return c.roundTrip(ctx, req, v)
+}
+
+type result struct {
+	resp wire.Response
+	err  error
+}
+
+func (c *Conn) roundTrip(ctx context.Context, req wire.Request, v int16) (wire.Response, error) {
+	ch := make(chan result, 1)
+	if err := c.send(ctx, req, v, func(r wire.Response, err error) { ch <- result{r, err} }); err != nil {
+		return nil, err
+	}
+	select {
+	case res := <-ch:
+		return res.resp, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// kill marks the connection dead with err (the first error wins) and
+// closes the socket, which stops both goroutines. It never calls done
+// callbacks itself: the reader does, as it exits.
+func (c *Conn) kill(err error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.err = err
+	close(c.dead)
+	c.mu.Unlock()
+	c.nc.Close()
+	if !errors.Is(err, errClosedByClient) {
+		c.log.Info("conn: connection died", zap.String("addr", c.addr), zap.Error(err))
+	}
+}
+
+// complete hands r its result and frees its slot. The slot is freed first
+// so a done that sends a follow-up request finds room.
+func (c *Conn) complete(r *request, resp wire.Response, err error) {
+	<-c.slots
+	r.done(resp, err)
+}

@@ -1,0 +1,129 @@
+package conn
+
+import (
+	"errors"
+	"net"
+	"strings"
+)
+
+// Sentinels. Every error a Conn reports for a request is an *Error whose
+// Kind is one of the first three; the others appear as its Cause (or, for
+// WaitTopic and Conn, on their own).
+var (
+	// ErrConnClosed is the Kind of the error every request receives when
+	// its connection dies (or is closed) before the response arrived.
+	ErrConnClosed = errors.New("conn: connection closed")
+	// ErrRequestTimeout is the Kind of the error the request that exceeded
+	// Config.RequestTimeout receives. The connection is closed with it, as
+	// the Java client does: after a lost response, the next one on the same
+	// connection cannot be trusted to match.
+	ErrRequestTimeout = errors.New("conn: request timed out")
+	// ErrDial is the Kind of an error from Dial: TCP, TLS or the ApiVersions
+	// handshake failed.
+	ErrDial = errors.New("conn: dial failed")
+
+	// ErrFrameSize is the Cause when a response announces a size that is
+	// negative, too small to hold a header, or above MaxResponseSize.
+	ErrFrameSize = errors.New("conn: response frame size out of range")
+	// ErrCorrelation is the Cause when a response's correlation id is not
+	// the one of the oldest outstanding request (or nothing is outstanding).
+	ErrCorrelation = errors.New("conn: correlation id mismatch")
+	// ErrHandshake is the Cause when the broker's ApiVersions answer is an
+	// error or unusable.
+	ErrHandshake = errors.New("conn: api versions handshake failed")
+	// ErrUnsupportedAPI is returned by Do and Send when the broker does not
+	// support the API (or the version asked for). It is not a connection
+	// failure: nothing was sent and the connection stays up.
+	ErrUnsupportedAPI = errors.New("conn: api not supported by broker")
+	// ErrUnknownBroker is returned by Cluster.Conn for a broker id the
+	// current metadata does not list. Refreshing metadata may fix it.
+	ErrUnknownBroker = errors.New("conn: unknown broker id")
+	// ErrClusterClosed is returned by Cluster methods after Close.
+	ErrClusterClosed = errors.New("conn: cluster closed")
+	// ErrNoBroker is the Cause when no broker (known or seed) could be
+	// reached for a metadata request.
+	ErrNoBroker = errors.New("conn: no broker reachable")
+)
+
+// Error is the error a Conn gives a request, and Dial a caller, when the
+// transport failed. errors.Is matches both its Kind (ErrConnClosed,
+// ErrRequestTimeout or ErrDial) and anything in its Cause chain (a
+// net.Error, ErrFrameSize, a *wire.DecodeError, io.EOF, ...).
+//
+// Every Error is retriable: the request may or may not have reached the
+// broker, and idempotent producers resend it safely. kafka/retry
+// recognises the Retriable method and refreshes metadata, as Java does
+// after NETWORK_EXCEPTION and REQUEST_TIMED_OUT.
+type Error struct {
+	Addr  string // broker address
+	Op    string // "dial", "handshake", "read", "write", "request", "close"
+	Kind  error  // ErrConnClosed, ErrRequestTimeout or ErrDial
+	Cause error  // why; may be nil
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Kind.Error())
+	b.WriteString(" (")
+	b.WriteString(e.Op)
+	b.WriteString(" ")
+	b.WriteString(e.Addr)
+	b.WriteString(")")
+	if e.Cause != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Cause.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the Kind and the Cause, so errors.Is sees both.
+func (e *Error) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Cause}
+}
+
+// Retriable reports true: a transport failure says nothing about whether a
+// later attempt (on a new connection) will succeed.
+func (e *Error) Retriable() bool { return true }
+
+// Temporary reports true. It makes *Error a net.Error, which is how
+// kafka/retry.IsNetwork recognises a transport failure without importing
+// this package.
+func (e *Error) Temporary() bool { return true }
+
+// Timeout reports whether the failure was a timeout: the request timeout,
+// or a network timeout while dialling, reading or writing.
+func (e *Error) Timeout() bool {
+	if e.Kind == ErrRequestTimeout {
+		return true
+	}
+	var ne net.Error
+	return errors.As(e.Cause, &ne) && ne.Timeout()
+}
+
+// TopicError is returned by Cluster.WaitTopic: it names the topic and wraps
+// the broker error for it (wire.ErrUnknownTopicOrPartition when the topic
+// never appeared) and, when the wait ended because ctx did, ctx's error.
+type TopicError struct {
+	Topic string
+	Err   error // broker error for the topic
+	Ctx   error // ctx.Err() if the caller's context ended, else nil
+}
+
+func (e *TopicError) Error() string {
+	s := "conn: topic " + e.Topic + ": " + e.Err.Error()
+	if e.Ctx != nil {
+		s += " (waited until: " + e.Ctx.Error() + ")"
+	}
+	return s
+}
+
+// Unwrap returns the broker error and the context error.
+func (e *TopicError) Unwrap() []error {
+	if e.Ctx == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Err, e.Ctx}
+}

@@ -1,0 +1,269 @@
+package conn
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/gregorkafka/gregor/kafka/wire"
+)
+
+// coalesceLimit is the most the writer copies into its write buffer before
+// writing. Frames at least this large are written from their own buffer
+// (after whatever was coalesced before them), so a big Produce request is
+// never copied; small ones (metadata, small batches under load) share one
+// write syscall.
+const coalesceLimit = 64 << 10
+
+// writeLoop owns the socket's write side. It takes everything queued since
+// its last write (one lock acquisition per batch, not per request) and
+// writes it with as few Write calls as coalesceLimit allows.
+func (c *Conn) writeLoop() {
+	defer c.wg.Done()
+	defer close(c.writerDone)
+	var spare []*request
+	wbuf := make([]byte, 0, coalesceLimit)
+	for {
+		select {
+		case <-c.wake:
+		case <-c.dead:
+			return
+		}
+		c.mu.Lock()
+		batch := c.queue
+		c.queue = spare[:0]
+		c.mu.Unlock()
+		if len(batch) == 0 {
+			spare = batch
+			continue
+		}
+
+		c.nc.SetWriteDeadline(time.Now().Add(c.cfg.RequestTimeout))
+		var err error
+		wbuf = wbuf[:0]
+		for _, r := range batch {
+			f := *r.frame
+			if len(f) >= coalesceLimit {
+				if err = c.write(wbuf); err != nil {
+					break
+				}
+				wbuf = wbuf[:0]
+				if err = c.write(f); err != nil {
+					break
+				}
+				continue
+			}
+			if len(wbuf)+len(f) > coalesceLimit {
+				if err = c.write(wbuf); err != nil {
+					break
+				}
+				wbuf = wbuf[:0]
+			}
+			wbuf = append(wbuf, f...)
+		}
+		if err == nil {
+			err = c.write(wbuf)
+		}
+		if err != nil {
+			c.kill(&Error{Addr: c.addr, Op: "write", Kind: ErrConnClosed, Cause: err})
+		}
+		// Requests that expect a response are completed by the reader
+		// (they are in c.waiting); the writer completes the silent ones.
+		for i, r := range batch {
+			putFrame(r.frame)
+			r.frame = nil
+			if r.noResp {
+				if err != nil {
+					c.complete(r, nil, c.Err())
+				} else {
+					c.complete(r, nil, nil)
+				}
+			}
+			batch[i] = nil
+		}
+		spare = batch[:0]
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (c *Conn) write(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := c.nc.Write(b)
+	return err
+}
+
+// readLoop owns the socket's read side and the completion of every request
+// that expects a response, including the final sweep when the connection
+// dies.
+func (c *Conn) readLoop() {
+	defer c.wg.Done()
+	br := bufio.NewReaderSize(c.nc, 64<<10)
+	for c.readOne(br) {
+	}
+	c.sweep()
+}
+
+// readOne reads one response frame and completes the oldest request with
+// it. It returns false once the connection is dead.
+func (c *Conn) readOne(br *bufio.Reader) bool {
+	var sz [4]byte
+	if _, err := io.ReadFull(br, sz[:]); err != nil {
+		c.readFailed(err)
+		return false
+	}
+	size := int32(binary.BigEndian.Uint32(sz[:]))
+	if size < 4 || size > MaxResponseSize {
+		c.failHead(&Error{Addr: c.addr, Op: "read", Kind: ErrConnClosed,
+			Cause: fmt.Errorf("%w: %d bytes", ErrFrameSize, size)})
+		return false
+	}
+	frame := make([]byte, size)
+	if _, err := io.ReadFull(br, frame); err != nil {
+		c.readFailed(err)
+		return false
+	}
+
+	c.mu.Lock()
+	var r *request
+	if len(c.waiting) > 0 && !c.closed {
+		r = c.waiting[0]
+		c.waiting[0] = nil
+		c.waiting = c.waiting[1:]
+		if len(c.waiting) > 0 {
+			c.nc.SetReadDeadline(c.waiting[0].deadline)
+		} else {
+			c.waiting = nil // drop the consumed backing array
+			c.nc.SetReadDeadline(time.Time{})
+		}
+	}
+	c.mu.Unlock()
+	if r == nil {
+		c.kill(&Error{Addr: c.addr, Op: "read", Kind: ErrConnClosed,
+			Cause: fmt.Errorf("%w: unsolicited response", ErrCorrelation)})
+		return false
+	}
+
+	resp, err := c.decode(r, frame)
+	if err != nil {
+		// A response we cannot parse leaves the stream in an unknown
+		// state: fail this request with the reason, the rest with
+		// ErrConnClosed, and kill the connection.
+		e := &Error{Addr: c.addr, Op: "read", Kind: ErrConnClosed, Cause: err}
+		c.kill(e)
+		c.complete(r, nil, e)
+		return false
+	}
+	c.complete(r, resp, nil)
+	return true
+}
+
+// decode checks the response header and decodes the body of r's response.
+func (c *Conn) decode(r *request, frame []byte) (wire.Response, error) {
+	rd := wire.NewReader(frame)
+	corr := wire.ReadResponseHeader(rd, r.key, r.ver)
+	if err := rd.Err(); err != nil {
+		return nil, err
+	}
+	if corr != r.corr {
+		return nil, fmt.Errorf("%w: got %d, want %d (%s v%d)", ErrCorrelation, corr, r.corr, wire.APIName(r.key), r.ver)
+	}
+	hdrLen := rd.Offset()
+	resp := r.req.NewResponse()
+	resp.DecodeFrom(rd, r.ver)
+	if err := rd.Err(); err != nil {
+		if r.key != wire.APIKeyApiVersions || r.ver == 0 {
+			return nil, err
+		}
+		// A broker that does not support our ApiVersions version answers
+		// with a v0 body (KIP-511); Java retries the parse at v0 as well.
+		rd.Reset(frame[hdrLen:])
+		resp = r.req.NewResponse()
+		resp.DecodeFrom(rd, 0)
+		if rd.Err() != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// readFailed kills the connection after a read error. A deadline error
+// means the oldest request timed out: it alone gets ErrRequestTimeout.
+func (c *Conn) readFailed(err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.mu.Lock()
+		var r *request
+		if len(c.waiting) > 0 && !c.closed {
+			r = c.waiting[0]
+		}
+		c.mu.Unlock()
+		if r != nil {
+			c.failHead(&Error{Addr: c.addr, Op: "request", Kind: ErrRequestTimeout,
+				Cause: fmt.Errorf("no response to %s v%d (correlation id %d) within %v", wire.APIName(r.key), r.ver, r.corr, c.cfg.RequestTimeout)},
+				fmt.Errorf("an earlier request (%s v%d) timed out after %v", wire.APIName(r.key), r.ver, c.cfg.RequestTimeout))
+			return
+		}
+	}
+	if errors.Is(err, net.ErrClosed) {
+		c.kill(&Error{Addr: c.addr, Op: "read", Kind: ErrConnClosed, Cause: errClosedByClient})
+		return
+	}
+	c.kill(&Error{Addr: c.addr, Op: "read", Kind: ErrConnClosed, Cause: err})
+}
+
+// failHead kills the connection and gives the oldest waiting request
+// headErr; the others get the connection's error. If othersCause is nil
+// they share headErr's cause.
+func (c *Conn) failHead(headErr *Error, othersCause ...error) {
+	cause := headErr.Cause
+	if len(othersCause) > 0 {
+		cause = othersCause[0]
+	}
+	c.mu.Lock()
+	var r *request
+	if len(c.waiting) > 0 && !c.closed {
+		r = c.waiting[0]
+		c.waiting = c.waiting[1:]
+	}
+	c.mu.Unlock()
+	c.kill(&Error{Addr: c.addr, Op: headErr.Op, Kind: ErrConnClosed, Cause: cause})
+	if r != nil {
+		c.complete(r, nil, headErr)
+	}
+}
+
+// sweep runs once, as the reader exits: it waits for the writer, then
+// fails everything still outstanding with the connection's error. Each
+// request is in exactly one of: completed, c.waiting (expects a response),
+// or c.queue as a silent request the writer never took, so each is failed
+// at most once.
+func (c *Conn) sweep() {
+	<-c.writerDone
+	c.mu.Lock()
+	waiting, queue, err, onDead := c.waiting, c.queue, c.err, c.onDead
+	c.waiting, c.queue = nil, nil
+	c.mu.Unlock()
+	for _, r := range waiting {
+		c.complete(r, nil, err)
+	}
+	for _, r := range queue {
+		if r.frame != nil {
+			putFrame(r.frame)
+			r.frame = nil
+		}
+		if r.noResp {
+			c.complete(r, nil, err)
+		}
+	}
+	if onDead != nil {
+		onDead(c)
+	}
+}
