@@ -82,6 +82,25 @@ func (vs *Versions) Get(key int16) (int16, bool) {
 	return vs.use[key] - 1, true
 }
 
+// GetAtMost is Get capped at limit, still within the common range: the
+// producer uses it for Produce <= 11 under transactions V1
+// (LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2) and <= 12 while it lacks topic
+// IDs (v13 names topics by ID). It reports false if the cap falls below the
+// common range.
+func (vs *Versions) GetAtMost(key, limit int16) (int16, bool) {
+	v, ok := vs.Get(key)
+	if !ok {
+		return 0, false
+	}
+	if v <= limit {
+		return v, true
+	}
+	if limit < max(lookupAPI(key).clientMin, vs.broker[key].min) {
+		return 0, false
+	}
+	return limit, true
+}
+
 // Require is Get with an explanation: when there is no common version it
 // returns an *UnsupportedVersionError naming both ranges.
 func (vs *Versions) Require(key int16) (int16, error) {

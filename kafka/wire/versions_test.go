@@ -82,3 +82,34 @@ func TestApiVersionsRetryVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestGetAtMost(t *testing.T) {
+	// A 4.1 broker advertises Produce 0-13 (min 0 per KAFKA-18659).
+	vs := NegotiateVersions(brokerVersions([3]int16{APIKeyProduce, 0, 13}))
+	if v, ok := vs.Get(APIKeyProduce); !ok || v != 13 {
+		t.Fatalf("Produce = %d, %v; want 13", v, ok)
+	}
+	tests := []struct {
+		limit int16
+		want  int16
+		ok    bool
+	}{{20, 13, true}, {12, 12, true}, {11, 11, true}, {3, 3, true}, {2, 0, false}}
+	for _, tt := range tests {
+		if v, ok := vs.GetAtMost(APIKeyProduce, tt.limit); v != tt.want || ok != tt.ok {
+			t.Errorf("GetAtMost(Produce, %d) = %d, %v; want %d, %v", tt.limit, v, ok, tt.want, tt.ok)
+		}
+	}
+	// A 2.x broker with Produce 0-8: the broker's max already applies.
+	vs = NegotiateVersions(brokerVersions([3]int16{APIKeyProduce, 0, 8}))
+	if v, ok := vs.GetAtMost(APIKeyProduce, 11); !ok || v != 8 {
+		t.Errorf("GetAtMost(Produce, 11) vs 0-8 broker = %d, %v; want 8", v, ok)
+	}
+	// Broker floor above the cap.
+	vs = NegotiateVersions(brokerVersions([3]int16{APIKeyProduce, 9, 13}))
+	if _, ok := vs.GetAtMost(APIKeyProduce, 8); ok {
+		t.Error("GetAtMost below the broker's min reported ok")
+	}
+	if _, ok := NegotiateVersions(brokerVersions()).GetAtMost(APIKeyProduce, 11); ok {
+		t.Error("GetAtMost for an unlisted API reported ok")
+	}
+}
