@@ -447,8 +447,16 @@ func TestBadResponses(t *testing.T) {
 
 func TestServerClosesMidResponse(t *testing.T) {
 	b := newFakeBroker(t)
+	var first *reqHeader
+	n := 0
 	b.setHandler(func(fc *fakeConn, h reqHeader, body []byte) {
-		full := wire.AppendResponse(nil, b.metadataResponse(&wire.MetadataRequest{}), h.ver, h.corr)
+		if n++; n == 1 {
+			first = &h
+		}
+		if n < 3 { // act once all three are in flight
+			return
+		}
+		full := wire.AppendResponse(nil, b.metadataResponse(&wire.MetadataRequest{}), first.ver, first.corr)
 		fc.write(full[:len(full)/2])
 		fc.nc.(*net.TCPConn).CloseWrite() // FIN after half a frame
 

@@ -102,15 +102,22 @@ func (c *Cluster) deliver() {
 func (c *Cluster) fetch() error {
 	ctx, cancel := context.WithTimeout(c.ctx, c.ccfg.DialTimeout+c.ccfg.RequestTimeout)
 	defer cancel()
-	seedsOnly := false
+	seedsOnly, rebootstrapped := false, false
 	for attempt := 0; ; attempt++ {
 		resp, err := c.fetchOnce(ctx, seedsOnly)
 		if err != nil {
+			// The pooled connection we used died (a broker went away):
+			// it is marked dead now, so ask another broker at once.
+			var ce *Error
+			if errors.As(err, &ce) && ce.Kind != ErrDial && attempt < 3 && ctx.Err() == nil {
+				continue
+			}
 			return err
 		}
 		if resp.ErrorCode != 0 {
 			err := wire.ErrorForCode(resp.ErrorCode)
-			if errors.Is(err, wire.ErrRebootstrapRequired) && attempt == 0 {
+			if errors.Is(err, wire.ErrRebootstrapRequired) && !rebootstrapped {
+				rebootstrapped = true
 				c.log.Info("conn: broker requires rebootstrap; asking the seeds")
 				seedsOnly = true
 				continue
