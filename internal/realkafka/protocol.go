@@ -264,7 +264,7 @@ func RequestCreateTopic(ctx context.Context, addr string, spec TopicSpec, timeou
 
 func decodeCreateTopics(b []byte) error {
 	r := reader{b: b}
-	r.int32() // throttle_time_ms
+	r.int32()          // throttle_time_ms
 	n := r.arrayLen(6) // name, error code, null message: 2+2+2 bytes at least
 	var first error
 	for i := 0; i < n && r.err == nil; i++ {
