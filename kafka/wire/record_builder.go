@@ -3,7 +3,6 @@ package wire
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"slices"
 )
 
@@ -63,6 +62,8 @@ type BatchParams struct {
 	// Transactional sets attribute bit 4; it requires Idempotent.
 	Transactional bool
 }
+
+var errNotOneBatch = errors.New("not exactly one magic-2 batch")
 
 var (
 	// ErrEmptyBatch is returned by Build for a builder with no records:
@@ -266,7 +267,7 @@ func (b *BatchBuilder) Build(dst []byte, p BatchParams) ([]byte, error) {
 func SetProducerState(batch []byte, pid int64, epoch int16, seq int32) error {
 	if len(batch) < RecordBatchOverhead || batch[magicOffset] != 2 ||
 		int64(int32(binary.BigEndian.Uint32(batch[batchLengthOffset:])))+logOverhead != int64(len(batch)) {
-		return fmt.Errorf("wire: set producer state: %w", ErrCorruptBatch)
+		return &CorruptBatchError{BaseOffset: -1, Err: errNotOneBatch}
 	}
 	if pid < 0 || epoch < 0 || seq < 0 {
 		return ErrInvalidProducerState
