@@ -181,8 +181,12 @@ func (rc *rawClient) produce(v int16, topic string, partition int32, records []b
 // fetch fetches one partition from offset at version v with no waiting.
 func (rc *rawClient) fetch(v int16, topic string, partition int32, offset int64, maxBytes int32) wire.FetchResponsePartition {
 	rc.t.Helper()
+	var id [16]byte
+	if v >= 13 {
+		id = rc.topicID(topic)
+	}
 	req := &wire.FetchRequest{ReplicaID: -1, MaxWaitMs: 0, MinBytes: 0, MaxBytes: 1 << 30, SessionEpoch: -1,
-		Topics: []wire.FetchRequestTopic{{Topic: topic, Partitions: []wire.FetchRequestPartition{{
+		Topics: []wire.FetchRequestTopic{{Topic: topic, TopicID: id, Partitions: []wire.FetchRequestPartition{{
 			Partition: partition, CurrentLeaderEpoch: -1, FetchOffset: offset, LastFetchedEpoch: -1,
 			LogStartOffset: -1, PartitionMaxBytes: maxBytes}}}}}
 	resp := rc.do(req, v).(*wire.FetchResponse)
@@ -201,3 +205,11 @@ func values(recs []StoredRecord) []string {
 }
 
 func str(s string) *string { return &s }
+
+// topicID looks the topic's id up with a Metadata request (v12), as a client
+// does before Fetch v13+.
+func (rc *rawClient) topicID(topic string) [16]byte {
+	rc.t.Helper()
+	md := rc.do(&wire.MetadataRequest{Topics: []wire.MetadataRequestTopic{{Name: &topic}}}, 12).(*wire.MetadataResponse)
+	return md.Topics[0].TopicID
+}

@@ -141,7 +141,7 @@ func TestUnsupportedRequestsCloseTheConnection(t *testing.T) {
 		// Metadata v14 does not exist.
 		"unknown version": {0, 0, 0, 10, 0, 3, 0, 14, 0, 0, 0, 1, 0xff, 0xff},
 		// Produce v2 was removed by KIP-896.
-		"removed version": {0, 0, 0, 10, 0, 0, 0, 2, 0, 0, 0, 1, 0xff, 0xff},
+		"removed version":  {0, 0, 0, 10, 0, 0, 0, 2, 0, 0, 0, 1, 0xff, 0xff},
 		"truncated header": {0, 0, 0, 3, 0, 3, 0},
 		"negative size":    {0xff, 0xff, 0xff, 0xff},
 		"oversized":        {0x7f, 0, 0, 0},

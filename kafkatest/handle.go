@@ -120,8 +120,9 @@ func (cn *conn) encode(resp wire.Response, version int16, corr int32) []byte {
 	return cn.wbuf
 }
 
-// RequestCount returns how many requests of the API the cluster has read,
-// across all brokers, including ones it rejected or failed on purpose.
+// RequestCount returns how many requests of the API the cluster has handled,
+// across all brokers, including ones it rejected or failed on purpose. A
+// request held by Stall counts once the stall releases it.
 func (c *Cluster) RequestCount(apiKey int16) int64 {
 	if apiKey < 0 || apiKey > maxAPIKey {
 		return 0
