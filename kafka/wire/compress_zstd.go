@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -71,7 +72,7 @@ func decompressZstd(dst, src []byte, limit int) ([]byte, error) {
 	start := len(dst)
 	out, err := zd.d.DecodeAll(src, dst)
 	if err != nil {
-		if err == zstd.ErrDecoderSizeExceeded || err == zstd.ErrWindowSizeExceeded {
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
 			return dst[:start], tooLarge(CodecZstd, limit)
 		}
 		return dst[:start], corruptCompressed(CodecZstd, err)

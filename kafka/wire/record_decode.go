@@ -101,7 +101,7 @@ func DecodeRecordBatches(b []byte, opts DecodeOptions) ([]RecordBatch, error) {
 		rb, used, err := decodeBatch(batch, budget)
 		if err != nil {
 			var ce *CompressionError
-			if errors.As(err, &ce) && ce.Err == ErrDecompressedTooLarge {
+			if errors.As(err, &ce) && errors.Is(ce.Err, ErrDecompressedTooLarge) {
 				return out, err
 			}
 			return out, &CorruptBatchError{Pos: pos, BaseOffset: baseOffset, Err: err}

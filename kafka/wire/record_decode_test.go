@@ -262,7 +262,7 @@ func TestDecodeControlAndLogAppendTime(t *testing.T) {
 	if typ, err := ParseControlKey(got[0].Records[0].Key); err != nil || typ != ControlCommit {
 		t.Errorf("ParseControlKey() = %v, %v; want ControlCommit", typ, err)
 	}
-	if _, err := ParseControlKey([]byte{0, 0, 1}); err != ErrInvalidControlRecord {
+	if _, err := ParseControlKey([]byte{0, 0, 1}); !errors.Is(err, ErrInvalidControlRecord) {
 		t.Errorf("ParseControlKey(short) error = %v", err)
 	}
 

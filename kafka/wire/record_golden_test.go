@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"hash/crc32"
 	"strings"
 	"testing"
@@ -283,7 +284,7 @@ func TestAppendReturnsRecordSize(t *testing.T) {
 
 func TestBuildErrors(t *testing.T) {
 	var b BatchBuilder
-	if _, err := b.Build(nil, BatchParams{}); err != ErrEmptyBatch {
+	if _, err := b.Build(nil, BatchParams{}); !errors.Is(err, ErrEmptyBatch) {
 		t.Errorf("Build(empty) error = %v; want ErrEmptyBatch", err)
 	}
 	b.Append(1, nil, nil, nil)
@@ -342,7 +343,7 @@ func TestSetProducerState(t *testing.T) {
 			t.Errorf("SetProducerState(%d bytes) error = %v; want ErrCorruptBatch", len(bad), err)
 		}
 	}
-	if err := SetProducerState(batch, 1, -1, 1); err != ErrInvalidProducerState {
+	if err := SetProducerState(batch, 1, -1, 1); !errors.Is(err, ErrInvalidProducerState) {
 		t.Errorf("SetProducerState(epoch -1) error = %v; want ErrInvalidProducerState", err)
 	}
 }

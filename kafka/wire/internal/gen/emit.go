@@ -40,7 +40,7 @@ func emitAPI(a *api) ([]byte, error) {
 	}
 	out, err := format.Source(e.buf.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("%s: formatting generated code: %v\n%s", a.file, err, e.buf.Bytes())
+		return nil, fmt.Errorf("%s: formatting generated code: %w\n%s", a.file, err, e.buf.Bytes())
 	}
 	return out, nil
 }

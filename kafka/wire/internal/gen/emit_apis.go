@@ -77,7 +77,7 @@ func emitTables(apis []*api) ([]byte, error) {
 	p("}")
 	out, err := format.Source(b.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("formatting zz_apis.go: %v\n%s", err, b.Bytes())
+		return nil, fmt.Errorf("formatting zz_apis.go: %w\n%s", err, b.Bytes())
 	}
 	return out, nil
 }
