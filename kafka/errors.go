@@ -38,6 +38,13 @@ var (
 	ErrOutcomeUnknown = errors.New("kafka: record outcome unknown")
 )
 
+// ErrCompressionUnsupported: the broker cannot accept the configured
+// codec (zstd needs Produce v7, Kafka 2.1 or later). Records fail with an
+// error wrapping it.
+var ErrCompressionUnsupported = errors.New("kafka: compression codec not supported by the broker")
+
+var errZstdUnsupported = fmt.Errorf("%w: zstd needs Produce v7 (Kafka 2.1 or later)", ErrCompressionUnsupported)
+
 // RecordTooLargeError reports a record whose encoded size exceeds the
 // limit that applies to it. It matches ErrRecordTooLarge with errors.Is.
 type RecordTooLargeError struct {
@@ -50,6 +57,9 @@ type RecordTooLargeError struct {
 var ErrRecordTooLarge = errors.New("kafka: record too large")
 
 func (e *RecordTooLargeError) Error() string {
+	if e.Limit <= 0 { // the broker's limit is not known to the client
+		return fmt.Sprintf("kafka: record too large: a batch of %d bytes holding only this record exceeds the %s limit", e.Size, e.What)
+	}
 	return fmt.Sprintf("kafka: record too large: %d bytes exceeds the %s limit of %d", e.Size, e.What, e.Limit)
 }
 

@@ -92,8 +92,8 @@ type Batch[T Item] struct {
 
 	// Attempts counts drains (sends); a split keeps the count.
 	Attempts int
-	// Sent reports whether an attempt was handed to a connection. The
-	// caller sets it via MarkSent: only then may the broker have the batch.
+	// Sent reports whether an attempt was drained (handed to the caller to
+	// send): from then on the broker may have the batch.
 	Sent bool
 	// LastErr is the error of the last failed attempt.
 	LastErr error

@@ -6,15 +6,6 @@ import (
 	"github.com/gregorkafka/gregor/kafka/wire"
 )
 
-// MarkSent records that an attempt of b was handed to a connection: from
-// then on the broker may have it, so a later failure of unknown fate makes
-// the partition's sequence unresolved rather than simply failed.
-func (p *Partition[T]) MarkSent(b *Batch[T]) {
-	p.mu.Lock()
-	b.Sent = true
-	p.mu.Unlock()
-}
-
 // reported is the common start of every outcome: the batch left the wire.
 // It returns false if the outcome no longer matters (the batch already
 // failed by expiry or abort): then only the bookkeeping is done.

@@ -48,10 +48,11 @@ func NewPartition[T Item](cfg *Config, onDone func(*Batch[T])) *Partition[T] {
 // Append encodes a record into the open batch, opening a new batch when
 // the open one cannot take it (MaxBytes or MaxRecords). now becomes a new
 // batch's creation time; urgent marks the batch as awaited (ProduceSync):
-// it is ready regardless of linger. filled reports that a batch was closed
-// because it is full, so the sticky partitioner may move on and the sender
-// has a ready batch.
-func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.RecordHeader, now time.Time, urgent bool) (filled bool) {
+// it is ready regardless of linger. opened reports that the record started
+// a new batch and filled that a batch was closed because it is full: the
+// caller wakes the sender then (records joining an open batch need not,
+// the sender already knows of it), and the sticky partitioner may move on.
+func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.RecordHeader, now time.Time, urgent bool) (opened, filled bool) {
 	p.mu.Lock()
 	var b *Batch[T]
 	if n := len(p.q); n > 0 && p.q[n-1].state == stateOpen {
@@ -65,6 +66,7 @@ func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.
 	if b == nil {
 		b = &Batch[T]{Created: now, state: stateOpen, builder: getBuilder(), ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
 		p.q = append(p.q, b)
+		opened = true
 	}
 	b.builder.Append(ts, key, value, headers)
 	b.Items = append(b.Items, it)
@@ -76,7 +78,7 @@ func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.
 		filled = true
 	}
 	p.mu.Unlock()
-	return filled
+	return opened, filled
 }
 
 // MarkUrgent makes the open batch ready regardless of linger (a
@@ -213,8 +215,12 @@ func (p *Partition[T]) popHead() {
 	}
 }
 
+// send marks b handed to a connection: from here on the broker may get it,
+// so Sent is set even if the caller's send then fails (a failure of
+// unknown fate is the safe assumption).
 func (p *Partition[T]) send(b *Batch[T]) {
 	b.state = stateInFlight
+	b.Sent = true
 	b.Attempts++
 	p.onWire++
 }

@@ -154,7 +154,7 @@ func TestBatchFillsByBytesAndRecords(t *testing.T) {
 	var fills int
 	for i := 0; i < 10; i++ {
 		it := newItem(i)
-		if h.p.Append(it, it.ts, it.key, it.value, it.headers, h.now, false) {
+		if _, filled := h.p.Append(it, it.ts, it.key, it.value, it.headers, h.now, false); filled {
 			fills++
 		}
 	}
@@ -411,7 +411,6 @@ func TestSplitKeepsSequencesAndOrder(t *testing.T) {
 func TestExpireQueuedAndInFlight(t *testing.T) {
 	h := newHarness(t, Config{Idempotent: true, DeliveryTimeout: time.Second})
 	sent := h.drainN(1)[0]
-	h.p.MarkSent(sent)
 	h.now = h.now.Add(500 * time.Millisecond)
 	h.append(1, 2) // created later: survives the first sweep
 	if got := h.p.NextWake(h.now); !got.Equal(sent.Created.Add(time.Second)) {

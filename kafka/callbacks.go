@@ -1,0 +1,146 @@
+package kafka
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/gregorkafka/gregor/kafka/batch"
+)
+
+// completion is one entry of a partition's callback queue: a completed
+// batch, or one record completed alone (cancelled).
+type completion struct {
+	b   *batch.Batch[*pending]
+	p   *pending
+	err error
+}
+
+// cbQueue is a partition's callback queue. A runner goroutine is started
+// when the queue becomes non-empty and exits when it is empty again, so
+// idle partitions cost no goroutine, callbacks of one partition run one at
+// a time in completion order, and a slow callback delays only its own
+// partition.
+type cbQueue struct {
+	mu      sync.Mutex
+	q       []completion
+	spare   []completion
+	running bool
+}
+
+// enqueueBatch is the accumulator's OnDone hook (called under the
+// partition's mutex, in sequence order): it queues the batch's callbacks.
+func (c *Client) enqueueBatch(p *partition, b *batch.Batch[*pending]) {
+	c.push(p, completion{b: b})
+}
+
+// enqueueOne queues the callback of one record completed alone.
+func (c *Client) enqueueOne(p *partition, rec *pending, err error) {
+	c.push(p, completion{p: rec, err: err})
+}
+
+func (c *Client) push(p *partition, cm completion) {
+	q := &p.cbq
+	q.mu.Lock()
+	q.q = append(q.q, cm)
+	start := !q.running
+	q.running = true
+	q.mu.Unlock()
+	if start {
+		c.wg.add()
+		go c.runCallbacks(p)
+	}
+}
+
+// runCallbacks drains p's callback queue, then exits.
+func (c *Client) runCallbacks(p *partition) {
+	defer c.wg.done()
+	q := &p.cbq
+	for {
+		q.mu.Lock()
+		if len(q.q) == 0 {
+			q.running = false
+			q.mu.Unlock()
+			return
+		}
+		work := q.q
+		q.q, q.spare = q.spare[:0], nil
+		q.mu.Unlock()
+		for i := range work {
+			cm := &work[i]
+			if cm.b != nil {
+				c.completeBatch(p, cm.b)
+			} else {
+				c.deliver(cm.p, cm.err)
+				c.recordsDone(cm.p.gen, 1)
+			}
+			*cm = completion{}
+		}
+		q.mu.Lock()
+		if q.spare == nil {
+			q.spare = work[:0]
+		}
+		q.mu.Unlock()
+	}
+}
+
+// completeBatch calls the callbacks of b's records, then releases their
+// buffer room (so a slow callback keeps its records' room held).
+func (c *Client) completeBatch(p *partition, b *batch.Batch[*pending]) {
+	err := c.batchError(b)
+	var bytes, n int64
+	var done [2]int64
+	for i, it := range b.Items {
+		if !it.claim() {
+			continue // cancelled: its canceller reported and released it
+		}
+		n++
+		bytes += int64(it.size)
+		done[it.gen]++
+		if err == nil {
+			r := it.rec
+			r.Partition = p.id
+			r.Offset = -1
+			if b.BaseOffset >= 0 {
+				r.Offset = b.BaseOffset + int64(i)
+			}
+			if b.LogAppendTime >= 0 {
+				r.Timestamp = time.UnixMilli(b.LogAppendTime)
+			} else if it.stamped {
+				r.Timestamp = time.UnixMilli(it.ts)
+			}
+		}
+		c.deliver(it, err)
+	}
+	c.buf.release(n, bytes)
+	for g, k := range done {
+		if k > 0 {
+			c.recordsDone(uint8(g), k)
+		}
+	}
+}
+
+// batchError turns a batch's outcome into the records' error.
+func (c *Client) batchError(b *batch.Batch[*pending]) error {
+	switch {
+	case b.Err == nil:
+		return nil
+	case errors.Is(b.Err, batch.ErrExpired):
+		return &DeliveryTimeoutError{Timeout: c.cfg.deliveryTimeout, Attempts: b.Attempts, Sent: b.Sent, Last: b.LastErr}
+	}
+	return b.Err
+}
+
+// deliver reports one record's outcome to its callback or ProduceSync
+// waiter.
+func (c *Client) deliver(p *pending, err error) {
+	if p.stop != nil {
+		p.stop()
+	}
+	switch {
+	case p.sync != nil:
+		p.sync <- err // buffered; ProduceSync may have gone
+	case p.cb != nil:
+		p.cb(p.rec, err)
+	}
+}

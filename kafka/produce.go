@@ -1,0 +1,253 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gregorkafka/gregor/kafka/wire"
+)
+
+// Produce queues r for delivery and returns at once: it never waits for
+// the network. (It may wait for buffer room, see WithBlockOnBufferFull,
+// until ctx ends.) cb, which may be nil, is called exactly once with r and
+// the outcome: nil when the record is acknowledged (r.Partition,
+// r.Offset and a zero r.Timestamp are then set), else an error:
+//
+//   - ErrInvalidRecord (wrapped with the reason), *RecordTooLargeError,
+//     ErrClosed, ErrBufferFull (fail-fast mode), *InvalidPartitionError,
+//     or ctx's error wrapped with ErrNotSent: the record was rejected
+//     before it was queued, and cb runs on the caller's goroutine before
+//     Produce returns;
+//   - otherwise cb runs later on the partition's callback goroutine, one
+//     callback at a time per partition, in offset order; a slow callback
+//     delays only its own partition (and holds its records' buffer room).
+//     Errors are then *DeliveryTimeoutError, *UnknownTopicError, a broker
+//     error (errors.Is(err, wire.ErrXxx)), ErrClosed, or, if ctx ends
+//     before the record's batch was sent, ctx's error wrapped with
+//     ErrNotSent (only that record is removed; its neighbours are
+//     unaffected). Once its batch is on the wire a record is delivered
+//     whatever ctx does.
+//
+// The Client owns r until cb is called: do not modify it meanwhile.
+// Callbacks must not block for long; they may call Produce.
+func (c *Client) Produce(ctx context.Context, r *Record, cb func(*Record, error)) {
+	if _, err := c.enqueue(ctx, r, cb, nil); err != nil && cb != nil {
+		cb(r, err)
+	}
+}
+
+var syncChans = sync.Pool{New: func() any { return make(chan error, 1) }}
+
+// ProduceSync produces r and waits for its outcome, with its batch sent at
+// once regardless of linger. On success r.Partition and r.Offset are set.
+// If ctx ends first it returns promptly: with an error wrapping ErrNotSent
+// and ctx's error if the record had not been sent (it never will be), or
+// wrapping ErrOutcomeUnknown and ctx's error if it was already on the wire
+// (the Client keeps delivering it; with idempotence it lands at most once).
+// Safe for any number of concurrent callers: no goroutine per call.
+func (c *Client) ProduceSync(ctx context.Context, r *Record) error {
+	ch := syncChans.Get().(chan error)
+	p, err := c.enqueue(ctx, r, nil, ch)
+	if err != nil {
+		syncChans.Put(ch)
+		return err
+	}
+	select {
+	case err := <-ch:
+		syncChans.Put(ch)
+		return err
+	case <-ctx.Done():
+	}
+	if p.cancel() {
+		c.buf.release(1, int64(p.size))
+		c.recordsDone(p.gen, 1)
+		syncChans.Put(ch) // nobody will send on it
+		return notSent(ctx.Err())
+	}
+	select {
+	case err := <-ch:
+		syncChans.Put(ch)
+		return err
+	default:
+		// The completion will still send on ch (it has room); ch is not
+		// reused.
+		return fmt.Errorf("%w: %w", ErrOutcomeUnknown, ctx.Err())
+	}
+}
+
+func notSent(err error) error { return fmt.Errorf("%w: %w", ErrNotSent, err) }
+
+// enqueue validates, reserves buffer room and routes one record. A
+// non-nil error means nothing was queued and no callback will run.
+func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error), sync chan error) (*pending, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: nil record", ErrInvalidRecord)
+	}
+	if err := validateRecord(r); err != nil {
+		return nil, err
+	}
+	hdrs := wireHeaders(r.Headers)
+	size := wire.RecordBatchOverhead + wire.MaxRecordSize(r.Key, r.Value, hdrs)
+	if size > c.cfg.maxRequestBytes {
+		return nil, &RecordTooLargeError{Size: size, Limit: c.cfg.maxRequestBytes, What: "max request bytes"}
+	}
+	if int64(size) > c.cfg.maxBufferedBytes {
+		return nil, &RecordTooLargeError{Size: size, Limit: int(c.cfg.maxBufferedBytes), What: "buffer bytes"}
+	}
+	c.inProduce.Add(1)
+	defer c.inProduce.Add(-1)
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, notSent(err)
+	}
+	if err := c.buf.reserve(ctx, int64(size)); err != nil {
+		if err == ErrBufferFull || err == ErrClosed { //nolint:errorlint // our own sentinels, never wrapped here
+			return nil, err
+		}
+		return nil, notSent(err)
+	}
+	now := time.Now()
+	p := &pending{rec: r, cb: cb, size: int32(size), sync: sync}
+	if r.Timestamp.IsZero() {
+		p.ts, p.stamped = now.UnixMilli(), true
+	} else {
+		p.ts = r.Timestamp.UnixMilli()
+	}
+	p.gen = uint8(c.flushGen.Load() & 1)
+	c.outstanding[p.gen].Add(1)
+	if sync == nil && ctx.Done() != nil {
+		p.stop = context.AfterFunc(ctx, func() { c.cancelRecord(p, ctx) })
+	}
+
+	t := c.topicFor(r.Topic)
+	parts := t.parts.Load()
+	if parts == nil {
+		t.mu.Lock()
+		if parts = t.parts.Load(); parts == nil {
+			if t.failed != nil {
+				err := t.failed
+				t.mu.Unlock()
+				return c.unqueue(p, err)
+			}
+			t.waiting = append(t.waiting, p)
+			t.mu.Unlock()
+			return p, nil
+		}
+		t.mu.Unlock()
+	}
+	if err := c.routeAt(t, *parts, p, now); err != nil {
+		return c.unqueue(p, err)
+	}
+	return p, nil
+}
+
+// unqueue undoes enqueue's accounting for a record rejected with err after
+// its reservation, and returns what enqueue returns: err for the caller to
+// report, or no error if the record's context ended meanwhile and its
+// canceller reported it already.
+func (c *Client) unqueue(p *pending, err error) (*pending, error) {
+	if p.stop != nil {
+		p.stop()
+	}
+	if !p.cancel() {
+		return p, nil
+	}
+	c.buf.release(1, int64(p.size))
+	c.recordsDone(p.gen, 1)
+	return nil, err
+}
+
+func (c *Client) route(t *topicState, parts []*partition, p *pending) error {
+	return c.routeAt(t, parts, p, time.Now())
+}
+
+// routeAt chooses the record's partition and appends it there, under that
+// partition's mutex only.
+func (c *Client) routeAt(t *topicState, parts []*partition, p *pending, now time.Time) error {
+	r := p.rec
+	n := len(parts)
+	idx := c.cfg.partitioner.Partition(r, n)
+	useSticky := idx < 0
+	if useSticky {
+		idx = t.sticky.partition(parts)
+	} else if int(idx) >= n {
+		return &InvalidPartitionError{Topic: t.name, Partition: idx, Partitions: n}
+	}
+	part := parts[idx]
+	p.part.Store(part)
+	opened, filled := part.acc.Append(p, p.ts, r.Key, r.Value, wireHeaders(r.Headers), now, p.sync != nil)
+	if useSticky {
+		t.sticky.onAppend(parts, idx, int(p.size), filled, int64(c.cfg.batchMaxBytes))
+	}
+	if opened || filled || p.sync != nil {
+		part.wake()
+	}
+	return nil
+}
+
+// cancelRecord runs (from context.AfterFunc) when a Produce record's
+// context ends: if the record was not sealed into a batch yet, it is
+// removed and its callback gets ctx's error wrapped with ErrNotSent.
+func (c *Client) cancelRecord(p *pending, ctx context.Context) {
+	if !p.cancel() {
+		return
+	}
+	c.buf.release(1, int64(p.size))
+	err := notSent(ctx.Err())
+	if part := p.part.Load(); part != nil {
+		c.enqueueOne(part, p, err)
+		return
+	}
+	c.deliver(p, err)
+	c.recordsDone(p.gen, 1)
+}
+
+// failAlone fails one queued record that is in no batch (its topic never
+// appeared, or routing failed).
+func (c *Client) failAlone(p *pending, err error) {
+	if !p.claim() {
+		return
+	}
+	c.deliver(p, err)
+	c.buf.release(1, int64(p.size))
+	c.recordsDone(p.gen, 1)
+}
+
+// validateRecord checks what Kafka would reject anyway, so the error
+// names the cause instead of a broker code.
+func validateRecord(r *Record) error {
+	if err := validTopic(r.Topic); err != nil {
+		return err
+	}
+	for i := range r.Headers {
+		if !utf8.ValidString(r.Headers[i].Key) {
+			return fmt.Errorf("%w: header %d key is not valid UTF-8", ErrInvalidRecord, i)
+		}
+	}
+	return nil
+}
+
+// validTopic applies Kafka's topic name rules (Topic.validate): 1 to 249
+// characters of [a-zA-Z0-9._-], and not "." or "..".
+func validTopic(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: empty topic name", ErrInvalidRecord)
+	case len(name) > 249:
+		return fmt.Errorf("%w: topic name longer than 249 characters", ErrInvalidRecord)
+	case name == "." || name == "..":
+		return fmt.Errorf("%w: topic name %q is not allowed", ErrInvalidRecord, name)
+	}
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == '-') {
+			return fmt.Errorf("%w: topic name %q has the illegal character %q (legal: a-z A-Z 0-9 . _ -)", ErrInvalidRecord, name, ch)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,282 @@
+package kafka
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gregorkafka/gregor/kafka/batch"
+	"github.com/gregorkafka/gregor/kafka/conn"
+	"github.com/gregorkafka/gregor/kafka/wire"
+)
+
+// maxProduceVersion caps the Produce version: v13 addresses topics by id,
+// and this client sends names.
+const maxProduceVersion = 12
+
+// sender drains the partitions led by one broker into Produce requests on
+// that broker's produce connection. It sleeps on a 1-slot wake channel and
+// a timer (the next linger, backoff or delivery-timeout deadline); appends
+// that open or fill a batch, responses, metadata moves and Flush wake it.
+// The sender with id -1 holds partitions without a known leader: it only
+// expires their batches and asks for metadata.
+type sender struct {
+	c    *Client
+	id   int32
+	wake chan struct{}
+
+	mu    sync.Mutex
+	parts atomic.Pointer[[]*partition] // copy-on-write under mu
+
+	inflight atomic.Int32
+	start    int        // round-robin start index (sender goroutine only)
+	conn     *conn.Conn // sender goroutine only
+}
+
+func newSender(c *Client, id int32) *sender {
+	s := &sender{c: c, id: id, wake: make(chan struct{}, 1)}
+	s.parts.Store(new([]*partition))
+	return s
+}
+
+// senderFor returns broker id's sender, starting it on first use.
+func (c *Client) senderFor(id int32) *sender {
+	if id < 0 {
+		return c.leaderless
+	}
+	c.sendersMu.Lock()
+	defer c.sendersMu.Unlock()
+	s := c.senders[id]
+	if s == nil {
+		s = newSender(c, id)
+		c.senders[id] = s
+		c.startSender(s)
+	}
+	return s
+}
+
+// startSender starts s's goroutine unless the Client is stopping. Called
+// with sendersMu held.
+func (c *Client) startSender(s *sender) {
+	if c.stopping.Load() {
+		return
+	}
+	c.sendWG.Add(1)
+	go s.run()
+}
+
+func (s *sender) wakeUp() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *sender) add(p *partition) {
+	s.mu.Lock()
+	old := *s.parts.Load()
+	next := make([]*partition, len(old), len(old)+1)
+	copy(next, old)
+	next = append(next, p)
+	s.parts.Store(&next)
+	s.mu.Unlock()
+}
+
+func (s *sender) remove(p *partition) {
+	s.mu.Lock()
+	old := *s.parts.Load()
+	next := make([]*partition, 0, len(old))
+	for _, x := range old {
+		if x != p {
+			next = append(next, x)
+		}
+	}
+	s.parts.Store(&next)
+	s.mu.Unlock()
+}
+
+func (s *sender) run() {
+	defer s.c.sendWG.Done()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		next := s.work(time.Now())
+		if !next.IsZero() {
+			timer.Reset(time.Until(next))
+		}
+		select {
+		case <-s.wake:
+		case <-timer.C:
+		case <-s.c.quit:
+			timer.Stop()
+			return
+		}
+		timer.Stop()
+	}
+}
+
+// work runs one round: expire, drain while the connection has free
+// slots, and return when to wake up next (zero: only when woken).
+func (s *sender) work(now time.Time) time.Time {
+	c := s.c
+	parts := *s.parts.Load()
+	for _, p := range parts {
+		if n := p.acc.Expire(now); n > 0 {
+			c.log.Debug("kafka: batches expired", zap.String("topic", p.topic.name), zap.Int32("partition", p.id), zap.Int("batches", n))
+		}
+	}
+	var next time.Time
+	soonest := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, p := range parts {
+		soonest(p.acc.NextWake(now))
+	}
+	if len(parts) == 0 {
+		return next
+	}
+	if s.id < 0 {
+		// Leaderless partitions: keep asking until metadata names a leader.
+		c.cluster.RequestRefresh()
+		soonest(now.Add(c.cfg.retryBackoff))
+		return next
+	}
+	if c.cfg.idempotence {
+		if st := c.idem.state(); st.pid < 0 {
+			if err := c.idem.fatal(); err != nil {
+				for _, p := range parts {
+					p.acc.Abort(err)
+				}
+				return next
+			}
+			c.ensureProducerID()
+			return next // woken when the id arrives
+		}
+	}
+	if int(s.inflight.Load()) >= c.cfg.maxInFlight || !anyQueued(parts) {
+		return next
+	}
+	cn, err := s.connection()
+	if err != nil {
+		c.cluster.RequestRefresh()
+		soonest(now.Add(c.cfg.retryBackoff))
+		return next
+	}
+	for int(s.inflight.Load()) < c.cfg.maxInFlight {
+		if !s.sendOne(cn, parts, now) {
+			break
+		}
+	}
+	return next
+}
+
+func anyQueued(parts []*partition) bool {
+	for _, p := range parts {
+		if q, _ := p.acc.Queued(); q > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// connection returns the broker's produce connection, redialling (through
+// the cluster's pool and backoff) if it died.
+func (s *sender) connection() (*conn.Conn, error) {
+	if s.conn != nil {
+		select {
+		case <-s.conn.Done():
+			s.conn = nil
+		default:
+			return s.conn, nil
+		}
+	}
+	cn, err := s.c.cluster.Conn(s.c.ctx, s.id, conn.PurposeProduce)
+	if err != nil {
+		s.c.log.Debug("kafka: produce connection", zap.Int32("broker", s.id), zap.Error(err))
+		return nil, err
+	}
+	s.conn = cn
+	return cn, nil
+}
+
+// produceReq is one Produce request in flight and the batches it carries.
+type produceReq struct {
+	s       *sender
+	req     wire.ProduceRequest
+	batches []*batch.Batch[*pending]
+	parts   []*partition
+}
+
+// sendOne drains at most one batch per partition, round-robin from a
+// moving start, within WithMaxRequestBytes (the first batch always fits),
+// and sends them as one request. It reports whether anything was sent.
+func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time) bool {
+	c := s.c
+	v, ok := cn.Version(wire.APIKeyProduce)
+	if !ok {
+		v = 3
+	}
+	v = min(v, maxProduceVersion)
+	st := c.idem.state()
+	dp := batch.DrainParams{Now: now, Flush: c.flushing.Load() > 0 || c.closed.Load(), ProducerID: st.pid, Epoch: st.epoch}
+	room := c.cfg.maxRequestBytes
+	pr := &produceReq{s: s}
+	n := len(parts)
+	for i := 0; i < n; i++ {
+		p := parts[(s.start+i)%n]
+		dp.MaxBytes = room
+		if len(pr.batches) == 0 {
+			dp.MaxBytes = math.MaxInt
+		}
+		b, status := p.acc.Drain(dp)
+		if status == batch.NeedBump {
+			c.bumpEpoch(p)
+			st = c.idem.state()
+			dp.ProducerID, dp.Epoch = st.pid, st.epoch
+			b, status = p.acc.Drain(dp)
+		}
+		if status != batch.Drained {
+			continue
+		}
+		if c.bcfg.Codec == wire.CodecZstd && v < 7 {
+			p.acc.Fail(b, errZstdUnsupported, true)
+			continue
+		}
+		pr.add(p, b)
+		room -= len(b.Bytes)
+	}
+	s.start++
+	if len(pr.batches) == 0 {
+		return false
+	}
+	pr.req.Acks = int16(c.cfg.acks)
+	pr.req.TimeoutMs = int32(min(c.cfg.requestTimeout/time.Millisecond, math.MaxInt32))
+	s.inflight.Add(1)
+	if err := cn.Send(c.ctx, &pr.req, v, pr.done); err != nil {
+		// Not written: the connection died or the Client is stopping.
+		pr.done(nil, err)
+		return false
+	}
+	return true
+}
+
+func (pr *produceReq) add(p *partition, b *batch.Batch[*pending]) {
+	pr.batches = append(pr.batches, b)
+	pr.parts = append(pr.parts, p)
+	name := p.topic.name
+	for i := range pr.req.TopicData {
+		if td := &pr.req.TopicData[i]; td.Name == name {
+			td.PartitionData = append(td.PartitionData, wire.ProduceRequestPartition{Index: p.id, Records: b.Bytes})
+			return
+		}
+	}
+	pr.req.TopicData = append(pr.req.TopicData, wire.ProduceRequestTopic{
+		Name:          name,
+		PartitionData: []wire.ProduceRequestPartition{{Index: p.id, Records: b.Bytes}},
+	})
+}

@@ -1,0 +1,85 @@
+package kafka
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+)
+
+// sticky is the uniform sticky partitioner of KIP-794 for one topic: all
+// keyless records go to one partition until batchMaxBytes were produced to
+// it, or its batch filled, then to another one chosen at random among the
+// partitions that have a leader. Batching to one partition at a time makes
+// fewer, fuller batches than round-robin, and switching by bytes (not by
+// batch) keeps the spread even when some brokers drain faster.
+//
+// (Java's adaptive refinement, weighting the choice by queue sizes, is not
+// implemented yet; the hook is next.)
+type sticky struct {
+	cur      atomic.Int32 // -1: none chosen yet
+	produced atomic.Int64 // bytes appended to cur since it was chosen
+}
+
+func newSticky() *sticky {
+	s := &sticky{}
+	s.cur.Store(-1)
+	return s
+}
+
+// partition returns the current sticky partition of a topic with n
+// partitions, choosing one if none is chosen (or it is out of range).
+func (s *sticky) partition(parts []*partition) int32 {
+	n := int32(len(parts))
+	c := s.cur.Load()
+	if c >= 0 && c < n {
+		return c
+	}
+	return s.next(parts, c)
+}
+
+// onAppend accounts size bytes appended to p and switches partition when
+// p has had its share or its batch filled.
+func (s *sticky) onAppend(parts []*partition, p int32, size int, filled bool, batchMax int64) {
+	if s.cur.Load() != p {
+		return // someone switched already; this append counted for the old one
+	}
+	if s.produced.Add(int64(size)) >= batchMax || filled {
+		s.next(parts, p)
+	}
+}
+
+// next picks a new partition other than old (when there is a choice),
+// preferring partitions with a known leader, and installs it unless
+// another goroutine switched first.
+func (s *sticky) next(parts []*partition, old int32) int32 {
+	n := len(parts)
+	pick := int32(-1)
+	if n > 1 {
+		// A few random probes for a led partition other than old; fall
+		// back to any partition (a key-less record waits for its leader
+		// like any other).
+		for i := 0; i < 8; i++ {
+			c := int32(rand.IntN(n))
+			if c != old && parts[c].leader.Load() >= 0 {
+				pick = c
+				break
+			}
+		}
+		if pick < 0 {
+			if old < 0 || int(old) >= n {
+				pick = int32(rand.IntN(n))
+			} else if pick = int32(rand.IntN(n - 1)); pick >= old {
+				pick++
+			}
+		}
+	} else {
+		pick = 0
+	}
+	if s.cur.CompareAndSwap(old, pick) {
+		s.produced.Store(0)
+		return pick
+	}
+	if c := s.cur.Load(); c >= 0 && int(c) < n {
+		return c
+	}
+	return pick
+}
