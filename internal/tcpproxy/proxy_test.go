@@ -262,8 +262,9 @@ func TestBandwidthLimitsThroughput(t *testing.T) {
 	if got := received.Load(); got != 50<<10 {
 		t.Fatalf("received %d bytes, want %d", got, 50<<10)
 	}
-	// 50 KiB at 100 KiB/s is 500 ms; allow scheduling slack either way.
-	if took < 400*time.Millisecond || took > 2*time.Second {
+	// 50 KiB at 100 KiB/s is 500 ms. The floor is the real check; the ceiling is
+	// loose because a loaded 2-core CI host can stall any goroutine for a while.
+	if took < 400*time.Millisecond || took > 5*time.Second {
 		t.Errorf("50 KiB at 100 KiB/s took %v; want about 500ms", took)
 	}
 }
