@@ -196,11 +196,12 @@ func (c *Cluster) AddTopics(topics ...string) {
 	}
 }
 
-// Conn returns the pooled connection of purpose p to broker brokerID,
+// Conn returns the pooled connection of purpose p to broker brokerID (if
+// the current metadata lacks it, after one Refresh),
 // dialling it if there is none (or it died). Concurrent callers share one
-// dial. After a failed dial the broker is not dialled again before its
-// ReconnectBackoff passed; Conn waits for that (bounded by ctx) and
-// returns the last dial error if ctx ends first.
+// dial, and all get its error if it fails. After a failed dial the broker
+// is not dialled again before its ReconnectBackoff passed: Conn waits for
+// that (bounded by ctx), then dials once.
 func (c *Cluster) Conn(ctx context.Context, brokerID int32, p Purpose) (*Conn, error) {
 	m := c.Metadata()
 	if m == nil {
@@ -211,7 +212,14 @@ func (c *Cluster) Conn(ctx context.Context, brokerID int32, p Purpose) (*Conn, e
 	}
 	b, ok := m.Brokers[brokerID]
 	if !ok {
-		return nil, fmt.Errorf("%w: %d", ErrUnknownBroker, brokerID)
+		// Brokers leave metadata while they are down and return when they
+		// are back: one refresh before giving up.
+		if m, err := c.Refresh(ctx); err == nil {
+			b, ok = m.Brokers[brokerID]
+		}
+		if !ok {
+			return nil, fmt.Errorf("%w: %d", ErrUnknownBroker, brokerID)
+		}
 	}
 	return c.connTo(ctx, b.Addr(), p, true)
 }
@@ -306,12 +314,7 @@ func (c *Cluster) connTo(ctx context.Context, addr string, p Purpose, wait bool)
 		}
 		if d := s.dialing; d != nil {
 			c.mu.Unlock()
-			select {
-			case <-d:
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
+			return c.awaitDial(ctx, s, d)
 		}
 		if left := time.Until(s.next); left > 0 {
 			lastErr := s.err
@@ -348,12 +351,31 @@ func (c *Cluster) connTo(ctx context.Context, addr string, p Purpose, wait bool)
 			go func() { defer c.wg.Done(); old.Close() }()
 		}
 		go c.dialSlot(key, s, d)
-		select {
-		case <-d:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+		return c.awaitDial(ctx, s, d)
 	}
+}
+
+// awaitDial waits for the dial d of slot s and returns its outcome: one
+// failed dial is reported to everyone who waited for it, not retried here
+// (the caller decides; the slot's backoff spaces out the next attempt).
+func (c *Cluster) awaitDial(ctx context.Context, s *slot, d chan struct{}) (*Conn, error) {
+	select {
+	case <-d:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClusterClosed
+	}
+	if s.conn != nil && alive(s.conn) {
+		return s.conn, nil
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return nil, &Error{Op: "dial", Kind: ErrDial, Cause: errors.New("connection died right after dialling")}
 }
 
 func (c *Cluster) dialSlot(key slotKey, s *slot, d chan struct{}) {
