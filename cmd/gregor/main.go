@@ -1,0 +1,139 @@
+// Command gregor is the gregor Kafka client's command-line tool.
+//
+//	gregor perf     measure producer throughput and latency (embedded cluster by default)
+//	gregor produce  send lines from stdin to a topic
+//
+// Without --brokers both run against an embedded in-process cluster
+// (kafkatest), so they work on a machine with no Kafka at all.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/gregorkafka/gregor/kafka"
+	"github.com/gregorkafka/gregor/kafkatest"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "perf":
+		err = runPerf(ctx, os.Args[2:], os.Stdout, os.Stderr)
+	case "produce":
+		err = runProduce(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
+	case "-h", "--help", "help":
+		usage(os.Stdout)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "gregor: unknown command %q\n", os.Args[1])
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "gregor:", err)
+		os.Exit(1)
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: gregor <command> [flags]
+
+commands:
+  perf     measure producer throughput and latency (see gregor perf -h)
+  produce  send lines from stdin to a topic (see gregor produce -h)
+
+Without --brokers, commands run against an embedded in-process Kafka cluster.
+`)
+}
+
+// clientFlags are the producer settings shared by the commands. Like zap's
+// Config, it only builds the same options a program would pass.
+type clientFlags struct {
+	brokers     string
+	acks        string
+	compression string
+	linger      time.Duration
+	inFlight    int
+	idempotence bool
+	batchBytes  int
+	partitions  int
+}
+
+func (f *clientFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.brokers, "brokers", "", "comma-separated bootstrap brokers; empty runs an embedded in-process cluster")
+	fs.StringVar(&f.acks, "acks", "all", "acks: all, leader or none")
+	fs.StringVar(&f.compression, "compression", "none", "codec: none, gzip, snappy, lz4, zstd")
+	fs.DurationVar(&f.linger, "linger", 0, "upper bound on batch linger (0 = adaptive: send when the connection has room)")
+	fs.IntVar(&f.inFlight, "max-in-flight", 5, "produce requests in flight per broker")
+	fs.BoolVar(&f.idempotence, "idempotence", true, "idempotent producer (needs acks=all)")
+	fs.IntVar(&f.batchBytes, "batch-bytes", 1<<20, "max batch size in bytes")
+	fs.IntVar(&f.partitions, "partitions", 8, "partitions of the topic on the embedded cluster")
+}
+
+func (f *clientFlags) options() ([]kafka.Option, error) {
+	var acks kafka.Acks
+	switch f.acks {
+	case "all", "-1":
+		acks = kafka.AcksAll
+	case "leader", "1":
+		acks = kafka.AcksLeader
+	case "none", "0":
+		acks = kafka.AcksNone
+	default:
+		return nil, fmt.Errorf("--acks %q: want all, leader or none", f.acks)
+	}
+	codecs := map[string]kafka.Compression{
+		"none": kafka.CompressionNone, "gzip": kafka.CompressionGzip, "snappy": kafka.CompressionSnappy,
+		"lz4": kafka.CompressionLZ4, "zstd": kafka.CompressionZstd,
+	}
+	codec, ok := codecs[f.compression]
+	if !ok {
+		return nil, fmt.Errorf("--compression %q: want none, gzip, snappy, lz4 or zstd", f.compression)
+	}
+	opts := []kafka.Option{
+		kafka.WithClientID("gregor-cli"),
+		kafka.WithAcks(acks),
+		kafka.WithCompression(codec),
+		kafka.WithMaxInFlight(f.inFlight),
+		kafka.WithBatchMaxBytes(f.batchBytes),
+	}
+	if f.linger > 0 {
+		opts = append(opts, kafka.WithLinger(f.linger))
+	}
+	if !f.idempotence || acks != kafka.AcksAll {
+		opts = append(opts, kafka.WithIdempotence(false))
+	}
+	return opts, nil
+}
+
+// cluster returns the broker addresses to use, starting an embedded
+// cluster with the topic when no brokers were given. stop releases it.
+func (f *clientFlags) cluster(topic string, stderr io.Writer) (addrs []string, stop func(), err error) {
+	if f.brokers != "" {
+		return strings.Split(f.brokers, ","), func() {}, nil
+	}
+	c, err := kafkatest.NewCluster(kafkatest.Topic(topic, f.partitions))
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting the embedded cluster: %w", err)
+	}
+	fmt.Fprintf(stderr, "embedded kafkatest cluster at %s, topic %q with %d partitions (use --brokers for a real one)\n",
+		strings.Join(c.Addrs(), ","), topic, f.partitions)
+	return c.Addrs(), func() { _ = c.Close() }, nil
+}

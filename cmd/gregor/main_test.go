@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestPerfEmbeddedReportsEveryRecord(t *testing.T) {
+	for _, args := range [][]string{
+		{"--records", "20000", "--progress=false"},
+		{"--records", "2000", "--sync", "16", "--progress=false", "--compression", "lz4"},
+		{"--records", "300", "--throughput", "3000", "--progress=false", "--acks", "leader"},
+	} {
+		var out, errOut bytes.Buffer
+		if err := runPerf(context.Background(), args, &out, &errOut); err != nil {
+			t.Fatalf("perf %v: %v\nstderr: %s", args, err, errOut.String())
+		}
+		n := args[1]
+		if !regexp.MustCompile(`^` + n + ` records sent, [0-9.]+ records/sec .* p99 [0-9.]+ ms`).MatchString(out.String()) {
+			t.Errorf("perf %v output = %q; want a summary of %s records", args, out.String(), n)
+		}
+	}
+}
+
+func TestProduceLinesWithKeys(t *testing.T) {
+	var out, errOut bytes.Buffer
+	in := strings.NewReader("k1:v1\nk2:v2\nno-key-line\n")
+	err := runProduce(context.Background(), []string{"--topic", "lines", "--key-separator", ":", "-v", "--partitions", "3"}, in, &out, &errOut)
+	if err != nil {
+		t.Fatalf("produce: %v\nstderr: %s", err, errOut.String())
+	}
+	if got := strings.Count(out.String(), "\n"); got != 3 {
+		t.Errorf("produce printed %d offsets; want 3:\n%s", got, out.String())
+	}
+	if !strings.Contains(errOut.String(), "3 records produced") {
+		t.Errorf("stderr = %q; want the count of produced records", errOut.String())
+	}
+}
+
+func TestBadFlagsFailClearly(t *testing.T) {
+	for _, args := range [][]string{{"--acks", "two"}, {"--compression", "brotli"}, {"--records", "0"}} {
+		var out, errOut bytes.Buffer
+		if err := runPerf(context.Background(), args, &out, &errOut); err == nil {
+			t.Errorf("perf %v succeeded; want an error", args)
+		}
+	}
+}
