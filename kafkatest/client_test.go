@@ -196,14 +196,6 @@ func (rc *rawClient) fetch(v int16, topic string, partition int32, offset int64,
 	return resp.Responses[0].Partitions[0]
 }
 
-func values(recs []StoredRecord) []string {
-	out := make([]string, len(recs))
-	for i, r := range recs {
-		out[i] = string(r.Value)
-	}
-	return out
-}
-
 func str(s string) *string { return &s }
 
 // topicID looks the topic's id up with a Metadata request (v12), as a client

@@ -1,6 +1,7 @@
 package kafkatest
 
 import (
+	"bytes"
 	"encoding/binary"
 	"io"
 	"net"
@@ -62,11 +63,14 @@ func (cn *conn) readLoop() {
 			cn.close()
 			return
 		}
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(cn.nc, buf); err != nil {
+		// Grow the buffer with the bytes that actually arrive, so a
+		// hostile size prefix costs nothing until the data is sent.
+		fb := bytes.NewBuffer(make([]byte, 0, min(int(n), 64<<10)))
+		if _, err := io.CopyN(fb, cn.nc, int64(n)); err != nil {
 			cn.close()
 			return
 		}
+		buf := fb.Bytes()
 		select {
 		case cn.queue <- frame{buf: buf, at: time.Now()}:
 		case <-cn.done:

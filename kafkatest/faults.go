@@ -31,7 +31,8 @@ type interceptor struct{ fn Interceptor }
 // the cluster's (the response type must match the request, e.g.
 // *wire.MetadataResponse for *wire.MetadataRequest); returning an error
 // closes the connection without an answer. It runs on the connection's
-// goroutine: blocking in it stalls that connection only.
+// goroutine: blocking in it stalls that connection only (and keeps Close
+// waiting until it returns).
 type Interceptor func(req *Request) (wire.Response, error)
 
 // ProduceHook is called for each partition of a Produce request after the

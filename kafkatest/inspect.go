@@ -75,8 +75,11 @@ func (c *Cluster) Batches(topic string, partition int32) ([]StoredBatch, error) 
 	for _, raw := range raws {
 		raw = slices.Clone(raw)
 		bs, err := wire.DecodeRecordBatches(raw, wire.DecodeOptions{})
-		if err != nil || len(bs) != 1 {
-			return nil, fmt.Errorf("kafkatest: stored batch of %s/%d does not decode: %v", topic, partition, err)
+		if err != nil {
+			return nil, fmt.Errorf("kafkatest: stored batch of %s/%d does not decode: %w", topic, partition, err)
+		}
+		if len(bs) != 1 {
+			return nil, fmt.Errorf("kafkatest: stored batch of %s/%d holds %d batches", topic, partition, len(bs))
 		}
 		out = append(out, StoredBatch{RecordBatch: bs[0], Raw: raw})
 	}

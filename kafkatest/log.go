@@ -281,7 +281,7 @@ func (p *partition) read(off int64, maxBytes int, atLeastOne bool) [][]byte {
 	total := 0
 	for i := p.firstBatchAt(off); i < len(p.log); i++ {
 		n := len(p.log[i].raw)
-		if total+n > maxBytes && !(atLeastOne && len(out) == 0) {
+		if total+n > maxBytes && (!atLeastOne || len(out) > 0) {
 			break
 		}
 		out = append(out, p.log[i].raw)

@@ -141,7 +141,7 @@ func validTopic(name string, partitions int) error {
 		return fmt.Errorf("kafkatest: invalid topic name %q", name)
 	}
 	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+		if !legalTopicRune(r) {
 			return fmt.Errorf("kafkatest: invalid topic name %q", name)
 		}
 	}
@@ -152,4 +152,14 @@ func validTopic(name string, partitions int) error {
 		return fmt.Errorf("kafkatest: topic %q: %d partitions outside 1..%d", name, partitions, maxPartitions)
 	}
 	return nil
+}
+
+// legalTopicRune reports whether r may appear in a topic name
+// ([a-zA-Z0-9._-], Kafka's Topic.LEGAL_CHARS).
+func legalTopicRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return r == '.' || r == '_' || r == '-'
 }

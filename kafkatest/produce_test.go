@@ -259,3 +259,25 @@ func TestProduceNotLeader(t *testing.T) {
 		t.Fatal("a follower stored a batch")
 	}
 }
+
+func TestProduceLargeBatchRoundTrip(t *testing.T) {
+	c := New(t, Topic("t", 1))
+	rc := dial(t, c.Addrs()[0])
+	big := make([]byte, 900<<10)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	var b wire.BatchBuilder
+	b.Append(1, []byte("k"), big, nil)
+	raw, err := b.Build(nil, wire.BatchParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr := rc.produce(9, "t", 0, raw); pr.ErrorCode != 0 {
+		t.Fatalf("error %d", pr.ErrorCode)
+	}
+	recs := decodeFetched(t, rc.fetch(12, "t", 0, 0, 1<<20).Records)
+	if len(recs) != 1 || string(recs[0].Value) != string(big) {
+		t.Fatalf("fetched %d records", len(recs))
+	}
+}
