@@ -1,6 +1,6 @@
 // Package kafkatest is an in-process Kafka cluster for tests: real brokers
 // speaking the real protocol on loopback TCP, with an in-memory log, that
-// starts in about a millisecond and lets a test break things on purpose.
+// starts in well under a millisecond and lets a test break things on purpose.
 //
 // Any Kafka client can talk to it (the package's own tests run franz-go
 // against it), so a test exercises the same bytes, connections and error
