@@ -33,7 +33,7 @@ type Client struct {
 
 	ctx    context.Context // ends when Close stops the senders
 	cancel context.CancelFunc
-	quit   chan struct{} // closed when Close stops the senders
+	quit   chan struct{}  // closed when Close stops the senders
 	wg     group          // runners, topic waiters, producer-id fetch
 	sendWG sync.WaitGroup // sender goroutines
 

@@ -90,9 +90,8 @@ func (c *Client) waitTopic(t *topicState) {
 	tm, err := c.cluster.WaitTopic(ctx, t.name)
 	cancel()
 	if err == nil {
-		c.syncTopic(t, tm)
+		c.syncTopic(t, tm) // routes the waiting records, unless onMetadata did
 		if t.parts.Load() != nil {
-			c.routeWaiting(t)
 			return
 		}
 		err = wire.ErrUnknownTopicOrPartition
@@ -119,21 +118,23 @@ func (c *Client) waitTopic(t *topicState) {
 	t.failWaiting(c, fail)
 }
 
-// routeWaiting appends the records that waited for the topic.
-func (c *Client) routeWaiting(t *topicState) {
-	t.mu.Lock()
+// routeWaitingLocked appends the records that waited for the topic, in
+// produce order, before the partitions are published (so no later record
+// overtakes them). Records that cannot be routed are returned to be failed
+// once t.mu is released (their callbacks are user code).
+func (c *Client) routeWaitingLocked(t *topicState, parts []*partition) (failed []*pending, errs []error) {
 	w := t.waiting
 	t.waiting = nil
-	t.mu.Unlock()
-	parts := *t.parts.Load()
+	now := time.Now()
 	for _, p := range w {
 		if p.state.Load() != stQueued {
 			continue // cancelled while waiting: its canceller reported it
 		}
-		if err := c.route(t, parts, p); err != nil {
-			c.failAlone(p, err)
+		if err := c.routeAt(t, parts, p, now); err != nil {
+			failed, errs = append(failed, p), append(errs, err)
 		}
 	}
+	return failed, errs
 }
 
 // failWaiting fails the records waiting for the topic.
@@ -161,22 +162,23 @@ func (c *Client) onMetadata(m *conn.Metadata) {
 	})
 }
 
-// syncTopic applies one topic's metadata.
+// syncTopic applies one topic's metadata. The first time, it also routes
+// the records that waited for the topic.
 func (c *Client) syncTopic(t *topicState, tm *conn.TopicMetadata) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	var parts []*partition
-	if old := t.parts.Load(); old != nil {
+	old := t.parts.Load()
+	if old != nil {
 		parts = *old
 	}
-	if len(tm.Partitions) > len(parts) {
+	grew := len(tm.Partitions) > len(parts)
+	if grew {
 		grown := make([]*partition, len(tm.Partitions))
 		copy(grown, parts)
 		for i := len(parts); i < len(grown); i++ {
 			grown[i] = c.newPartition(t, int32(i))
 		}
 		parts = grown
-		t.parts.Store(&parts)
 	}
 	for i := range tm.Partitions {
 		pm := &tm.Partitions[i]
@@ -191,6 +193,18 @@ func (c *Client) syncTopic(t *topicState, tm *conn.TopicMetadata) {
 		if p.leader.Swap(leader) != leader {
 			c.assign(p, leader)
 		}
+	}
+	var failed []*pending
+	var errs []error
+	if old == nil && len(parts) > 0 {
+		failed, errs = c.routeWaitingLocked(t, parts)
+	}
+	if grew {
+		t.parts.Store(&parts)
+	}
+	t.mu.Unlock()
+	for i, p := range failed {
+		c.failAlone(p, errs[i])
 	}
 }
 
