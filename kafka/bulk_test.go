@@ -2,8 +2,8 @@ package kafka
 
 import (
 	"bytes"
-	"flag"
 	"encoding/binary"
+	"flag"
 	"strconv"
 	"testing"
 	"time"

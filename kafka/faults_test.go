@@ -205,4 +205,3 @@ func TestDuplicateSequenceIsSuccess(t *testing.T) {
 		t.Fatalf("offset %d: a DUPLICATE_SEQUENCE_NUMBER ack carries no offset, want -1", r.Offset)
 	}
 }
-
