@@ -24,10 +24,12 @@ const (
 )
 
 // advertised is what the sink answers ApiVersions with: the APIs a producer
-// needs, at the versions kafka/wire implements.
+// needs, at the versions kafka/wire implements. Fetch is listed although the
+// sink never answers it, because librdkafka infers message format v2 from
+// Produce >= 3 *and* Fetch >= 4 and otherwise sends v0 message sets.
 var advertised = func() []wire.ApiVersionsResponseAPIKey {
 	var out []wire.ApiVersionsResponseAPIKey
-	for _, k := range []int16{wire.APIKeyProduce, wire.APIKeyMetadata, wire.APIKeyFindCoordinator,
+	for _, k := range []int16{wire.APIKeyProduce, wire.APIKeyFetch, wire.APIKeyMetadata, wire.APIKeyFindCoordinator,
 		wire.APIKeyApiVersions, wire.APIKeyInitProducerId} {
 		lo, hi, _ := wire.SupportedVersions(k)
 		out = append(out, wire.ApiVersionsResponseAPIKey{APIKey: k, MinVersion: lo, MaxVersion: hi})
@@ -115,7 +117,7 @@ func (c *conn) handle() (out []byte, ok bool) {
 	if key == wire.APIKeyApiVersions {
 		return c.apiVersions(out, ver, corr), true
 	}
-	if lo, hi, known := wire.SupportedVersions(key); !known || ver < lo || ver > hi || !isAdvertised(key) {
+	if lo, hi, known := wire.SupportedVersions(key); !known || ver < lo || ver > hi || !isAdvertised(key) || key == wire.APIKeyFetch {
 		c.s.logf("sink: closing connection on unanswered request key %d (%s) v%d", key, wire.APIName(key), ver)
 		return nil, false
 	}

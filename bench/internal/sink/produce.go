@@ -36,7 +36,7 @@ func (c *conn) produce(out []byte, ver int16, corr int32) ([]byte, bool) {
 				recs, batches, err := CountRecords(pd.Records)
 				if err != nil {
 					pr.ErrorCode = errCorruptMessage
-					c.s.logf("sink: %s[%d]: %v", t.name, pd.Index, err)
+					c.s.logf("sink: %s[%d] v%d: %v (%d bytes: % x)", t.name, pd.Index, ver, err, len(pd.Records), pd.Records[:min(len(pd.Records), 80)])
 					break
 				}
 				p := &t.parts[pd.Index]

@@ -105,7 +105,11 @@ func TestCountRecords(t *testing.T) {
 		{"truncated header", two[:40]},
 		{"truncated body", two[:len(two)-1]},
 		{"bad magic", func() []byte { b := batch(t, 1); b[magicOffset] = 1; return b }()},
-		{"negative count", func() []byte { b := batch(t, 1); binary.BigEndian.PutUint32(b[recordsCountOffset:], 0xffffffff); return b }()},
+		{"negative count", func() []byte {
+			b := batch(t, 1)
+			binary.BigEndian.PutUint32(b[recordsCountOffset:], 0xffffffff)
+			return b
+		}()},
 		{"short length", func() []byte { b := batch(t, 1); binary.BigEndian.PutUint32(b[batchLengthOffset:], 3); return b }()},
 	} {
 		if _, _, err := CountRecords(tc.b); !errors.Is(err, ErrBadBatch) {

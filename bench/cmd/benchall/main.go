@@ -1,0 +1,204 @@
+// Command benchall runs every producer benchmark for every client and
+// writes docs/benchmarks.md with its charts. Run it from bench/:
+//
+//	cd bench && go run ./cmd/benchall -quick
+//
+// Each client and scenario runs in its own runner process against its own
+// sink broker process (see internal/sink), so CPU time, allocations and
+// peak RSS belong to one client. With -brokers it targets an already
+// running broker instead (a real Kafka); the sink's record counts then
+// cannot be checked.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gregorkafka/gregor/bench/internal/harness"
+)
+
+// Scenario groups runs that belong in one table.
+type Scenario struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Mode  string `json:"mode"`
+	Args  []string
+}
+
+// Run is one client in one scenario.
+type Run struct {
+	Scenario string         `json:"scenario"`
+	Result   harness.Result `json:"result"`
+	Error    string         `json:"error,omitempty"`
+	Verified string         `json:"verified"`
+}
+
+// Report is everything benchall measured, written as JSON next to the doc.
+type Report struct {
+	Date       time.Time  `json:"date"`
+	Env        Env        `json:"env"`
+	Broker     string     `json:"broker"`
+	Quick      bool       `json:"quick"`
+	Partitions int        `json:"partitions"`
+	RecordSize int        `json:"record_size"`
+	Records    int        `json:"records"`
+	Duration   string     `json:"duration"`
+	Goroutines int        `json:"goroutines"`
+	Build      []string   `json:"build_notes"`
+	Scenarios  []Scenario `json:"scenarios"`
+	Runs       []Run      `json:"runs"`
+}
+
+func main() {
+	quick := flag.Bool("quick", false, "short runs: 1M records, 2 s latency runs")
+	n := flag.Int("n", 0, "records per throughput run (default 2M, quick 1M)")
+	size := flag.Int("size", 100, "record value bytes")
+	partitions := flag.Int("partitions", 8, "partitions of the sink's topics")
+	clientList := flag.String("clients", "gregor,franz-go,sarama,kafka-go,confluent", "clients to run, in table order")
+	lingers := flag.String("tp-lingers", "0,5ms", "equalised lingers for the throughput runs")
+	rates := flag.String("rates", "1000,10000,100000", "fixed rates (records/s) for the async latency runs")
+	dur := flag.Duration("d", 0, "duration of sync and fixed-rate runs (default 5s, quick 2s)")
+	g := flag.Int("g", 8, "goroutines in the sync latency run")
+	compression := flag.String("compression", "none", "compression for every run")
+	brokers := flag.String("brokers", "", "use this running broker instead of the sink (e.g. a real Kafka)")
+	real := flag.Bool("real", false, "also run against a real Kafka broker: requires -brokers (see docs/benchmarks.md)")
+	out := flag.String("out", "../docs", "directory for benchmarks.md, its SVGs and benchmarks.json")
+	flag.Parse()
+
+	if *n == 0 {
+		*n = 2_000_000
+		if *quick {
+			*n = 1_000_000
+		}
+	}
+	if *dur == 0 {
+		*dur = 5 * time.Second
+		if *quick {
+			*dur = 2 * time.Second
+		}
+	}
+	if *real && *brokers == "" {
+		log.Fatal("benchall: -real needs -brokers host:port of a running Kafka broker (starting one is not automated yet)")
+	}
+
+	tmp, err := os.MkdirTemp("", "benchall")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	log.Printf("building runner and sink")
+	runnerBin, sinkBin, notes, err := buildTools(tmp)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, n := range notes {
+		log.Print(n)
+	}
+
+	rep := Report{Date: time.Now().UTC(), Env: collectEnv(runnerBin), Quick: *quick, Partitions: *partitions,
+		RecordSize: *size, Records: *n, Duration: dur.String(), Goroutines: *g, Build: notes, Broker: "sink"}
+	if *brokers != "" {
+		rep.Broker = *brokers
+	}
+	common := []string{"-size", fmt.Sprint(*size), "-compression", *compression}
+	for _, l := range strings.Split(*lingers, ",") {
+		rep.Scenarios = append(rep.Scenarios, Scenario{ID: "throughput-linger-" + l, Mode: harness.ModeAsync,
+			Title: fmt.Sprintf("Async throughput, linger %s for every client, batches ~1 MiB", l),
+			Args:  []string{"-mode", "async", "-n", fmt.Sprint(*n), "-linger", l, "-batch-bytes", "1048576", "-warmup", "10000"}})
+	}
+	rep.Scenarios = append(rep.Scenarios, Scenario{ID: "sync-defaults", Mode: harness.ModeSync,
+		Title: fmt.Sprintf("Synchronous produce latency, %d goroutines, each client's default linger and batching", *g),
+		Args:  []string{"-mode", "sync", "-g", fmt.Sprint(*g), "-d", dur.String(), "-n", "0", "-linger", "default"}})
+	for _, r := range strings.Split(*rates, ",") {
+		rep.Scenarios = append(rep.Scenarios, Scenario{ID: "rate-" + r, Mode: harness.ModeRate,
+			Title: fmt.Sprintf("Async latency at a fixed %s records/s, each client's default linger and batching", r),
+			Args:  []string{"-mode", "rate", "-rate", r, "-d", dur.String(), "-linger", "default", "-warmup", "1000"}})
+	}
+
+	clients := strings.Split(*clientList, ",")
+	for _, sc := range rep.Scenarios {
+		for _, cl := range clients {
+			run := runOne(runnerBin, sinkBin, *brokers, *partitions, sc, cl, append(sc.Args, common...))
+			rep.Runs = append(rep.Runs, run)
+			r := run.Result
+			log.Printf("%-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  allocs %6.2f/rec  rss %6.1f MiB  p50 %9.0fµs p99 %9.0fµs  %s %s",
+				sc.ID, cl, r.RecPerSec, r.CPUNsPerRec, r.AllocsPer, r.PeakRSSMiB, r.P50us, r.P99us, run.Verified, run.Error)
+		}
+	}
+
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	raw, _ := json.MarshalIndent(rep, "", "  ")
+	must(os.WriteFile(filepath.Join(*out, "benchmarks.json"), raw, 0o644))
+	must(os.WriteFile(filepath.Join(*out, "benchmarks-throughput.svg"), []byte(throughputSVG(&rep, clients)), 0o644))
+	must(os.WriteFile(filepath.Join(*out, "benchmarks-latency.svg"), []byte(latencySVG(&rep, clients)), 0o644))
+	must(os.WriteFile(filepath.Join(*out, "benchmarks.md"), []byte(markdown(&rep, clients)), 0o644))
+	log.Printf("wrote %s", filepath.Join(*out, "benchmarks.md"))
+}
+
+func must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// runOne starts a sink (unless brokers is set), runs the runner, and checks
+// the sink's count of records for the run's topic against what the client
+// produced (including warm-up).
+func runOne(runnerBin, sinkBin, brokers string, partitions int, sc Scenario, client string, args []string) Run {
+	run := Run{Scenario: sc.ID, Result: harness.Result{Client: client, Mode: sc.Mode}}
+	topic := fmt.Sprintf("bench-%s-%s-%d", sc.ID, client, time.Now().UnixNano())
+	var sp *sinkProc
+	if brokers == "" {
+		var err error
+		if sp, err = startSink(sinkBin, partitions); err != nil {
+			run.Error = err.Error()
+			return run
+		}
+		defer sp.stop()
+		brokers = sp.addr
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, runnerBin, append([]string{"-client", client, "-brokers", brokers, "-topic", topic}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	var out struct {
+		harness.Result
+		Error string `json:"error"`
+	}
+	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
+		run.Error = fmt.Sprintf("runner: %v; %s", err, firstLines(stderr.String(), 3))
+		return run
+	}
+	run.Result, run.Error = out.Result, out.Error
+	if run.Result.Client == "" {
+		run.Result.Client, run.Result.Mode = client, sc.Mode
+	}
+	if sp == nil {
+		run.Verified = "not checked (external broker)"
+		return run
+	}
+	st, err := sp.topic(topic)
+	switch {
+	case err != nil:
+		run.Verified = "sink stats: " + err.Error()
+	case st.Records == run.Result.Produced && run.Result.Errors == 0:
+		run.Verified = "ok"
+	default:
+		run.Verified = "sink counted " + strconv.FormatInt(st.Records, 10) + " of " + strconv.FormatInt(run.Result.Produced, 10) +
+			" produced, " + strconv.FormatInt(run.Result.Errors, 10) + " errors"
+	}
+	return run
+}
