@@ -349,3 +349,17 @@ func envInt(t testing.TB, name string, def int) int {
 	}
 	return n
 }
+
+// knownBug marks a test that found a producer bug the test's owner may not
+// fix: it skips with "BUG: ..." so everyone's runs stay green, unless
+// GREGOR_KNOWN_BUGS=fail, which makes it fail. Once the bug is fixed the
+// condition that calls knownBug no longer holds and the test asserts.
+func knownBug(t *testing.T, format string, args ...any) {
+	t.Helper()
+	msg := "BUG: " + fmt.Sprintf(format, args...)
+	if os.Getenv("GREGOR_KNOWN_BUGS") == "fail" {
+		t.Error(msg)
+		return
+	}
+	t.Skip(msg)
+}
