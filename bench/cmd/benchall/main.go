@@ -56,6 +56,9 @@ type Report struct {
 	Build      []string   `json:"build_notes"`
 	Scenarios  []Scenario `json:"scenarios"`
 	Runs       []Run      `json:"runs"`
+	RealRuns   []Run      `json:"real_runs,omitempty"` // -real: throughput scenarios on Kafka 4.4
+	RealJava   []string   `json:"real_java,omitempty"` // -real: ProducerPerformance summaries, per throughput linger
+	RealError  string     `json:"real_error,omitempty"`
 }
 
 func main() {
@@ -70,7 +73,7 @@ func main() {
 	g := flag.Int("g", 8, "goroutines in the sync latency run")
 	compression := flag.String("compression", "none", "compression for every run")
 	brokers := flag.String("brokers", "", "use this running broker instead of the sink (e.g. a real Kafka)")
-	real := flag.Bool("real", false, "also run against a real Kafka broker: requires -brokers (see docs/benchmarks.md)")
+	real := flag.Bool("real", false, "also run the throughput scenarios and Java's ProducerPerformance against a real single-node Kafka 4.4 started from scripts/kafka-libs.sh jars")
 	out := flag.String("out", "../docs", "directory for benchmarks.md, its SVGs and benchmarks.json")
 	flag.Parse()
 
@@ -85,9 +88,6 @@ func main() {
 		if *quick {
 			*dur = 2 * time.Second
 		}
-	}
-	if *real && *brokers == "" {
-		log.Fatal("benchall: -real needs -brokers host:port of a running Kafka broker (starting one is not automated yet)")
 	}
 
 	tmp, err := os.MkdirTemp("", "benchall")
@@ -133,6 +133,10 @@ func main() {
 			log.Printf("%-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  allocs %6.2f/rec  rss %6.1f MiB  p50 %9.0fµs p99 %9.0fµs  %s %s",
 				sc.ID, cl, r.RecPerSec, r.CPUNsPerRec, r.AllocsPer, r.PeakRSSMiB, r.P50us, r.P99us, run.Verified, run.Error)
 		}
+	}
+
+	if *real {
+		runReal(&rep, runnerBin, clients, common, *partitions, *n, *size, strings.Split(*lingers, ","))
 	}
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -201,4 +205,35 @@ func runOne(runnerBin, sinkBin, brokers string, partitions int, sc Scenario, cli
 			" produced, " + strconv.FormatInt(run.Result.Errors, 10) + " errors"
 	}
 	return run
+}
+
+// runReal repeats the throughput scenarios against a real Kafka 4.4 broker
+// and runs Java's ProducerPerformance with the same settings.
+func runReal(rep *Report, runnerBin string, clients, common []string, partitions, n, size int, lingers []string) {
+	log.Printf("starting Kafka 4.4")
+	k, err := startRealKafka(partitions)
+	if err != nil {
+		rep.RealError = err.Error()
+		log.Print(err)
+		return
+	}
+	defer k.stop()
+	for i, sc := range rep.Scenarios {
+		if sc.Mode != harness.ModeAsync {
+			continue
+		}
+		for _, cl := range clients {
+			run := runOne(runnerBin, "", k.brokers, partitions, sc, cl, append(sc.Args, common...))
+			rep.RealRuns = append(rep.RealRuns, run)
+			log.Printf("real %-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  %s", sc.ID, cl, run.Result.RecPerSec, run.Result.CPUNsPerRec, run.Error)
+		}
+		if i < len(lingers) {
+			sum, err := producerPerformance(k.cp, k.logArg, k.brokers, fmt.Sprintf("bench-java-%d", i), n, size, lingers[i])
+			if err != nil {
+				sum = "failed: " + err.Error()
+			}
+			rep.RealJava = append(rep.RealJava, "linger "+lingers[i]+": "+sum)
+			log.Printf("real java linger %s: %s", lingers[i], sum)
+		}
+	}
 }

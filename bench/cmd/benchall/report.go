@@ -181,6 +181,33 @@ func markdown(rep *Report, clients []string) string {
 			}
 		}
 	}
+	if len(rep.RealRuns) > 0 || rep.RealError != "" {
+		w("\n## Real Kafka 4.4, single node on the same machine\n\n")
+		w("The throughput scenarios again, against Apache Kafka 4.4.0 (combined broker and controller, replication factor 1,\n")
+		w("%d partitions, started from the jars of `scripts/kafka-libs.sh`). The broker competes with the client for the same\n", rep.Partitions)
+		w("cores, so this shows what survives contact with a real broker rather than client cost.\n\n")
+		if rep.RealError != "" {
+			w("**Not run:** %s\n\n", rep.RealError)
+		}
+		for _, sc := range rep.Scenarios {
+			if sc.Mode != harness.ModeAsync {
+				continue
+			}
+			w("### %s\n\n| client | records/s | MB/s | CPU/rec | allocs/rec | peak RSS | status |\n|---|--:|--:|--:|--:|--:|---|\n", sc.Title)
+			for _, r := range rep.RealRuns {
+				if r.Scenario != sc.ID {
+					continue
+				}
+				x := r.Result
+				w("| %s | %s | %.1f | %.2f µs | %.2f | %.0f MiB | %s |\n", x.Client, fmtInt(x.RecPerSec), x.MBPerSec,
+					x.CPUNsPerRec/1e3, x.AllocsPer, x.PeakRSSMiB, status(r))
+			}
+			w("\n")
+		}
+		for _, j := range rep.RealJava {
+			w("Java `ProducerPerformance` (acks=all, idempotent, batch.size 1 MiB), %s\n\n", j)
+		}
+	}
 	w("\n## Caveats\n\n")
 	w("* The sink answers in microseconds; a real broker adds its own latency and CPU. These runs measure client cost and\n")
 	w("  client-side batching policy, not end-to-end Kafka performance.\n")
