@@ -108,8 +108,9 @@ type runConfig struct {
 	// deliveryTimeout is passed to the Client and bounds failure latency
 	// (0: the default, 120 s).
 	deliveryTimeout time.Duration
-	// chaos runs while records are produced; production goes on at full
-	// speed until chaos returned and minRecords were produced.
+	// chaos runs while records are produced; production goes on until
+	// chaos returned and minRecords were produced, at full speed for the
+	// first 5×minRecords, then at about 20k records/s.
 	chaos func(ctx context.Context, t *testing.T) error
 }
 
@@ -129,7 +130,9 @@ func runReliability(t *testing.T, rk *realkafka.Cluster, cfg runConfig) {
 	if cfg.deliveryTimeout > 0 {
 		deliveryTimeout = cfg.deliveryTimeout
 	}
-	opts := append([]kafka.Option{kafka.WithBrokers(rk.Addrs()...), kafka.WithDeliveryTimeout(deliveryTimeout)}, cfg.opts...)
+	events := newEventCounter()
+	opts := append([]kafka.Option{kafka.WithBrokers(rk.Addrs()...), kafka.WithDeliveryTimeout(deliveryTimeout),
+		kafka.WithLogger(events.logger())}, cfg.opts...)
 	c, err := kafka.NewClient(opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +155,15 @@ func runReliability(t *testing.T, rk *realkafka.Cluster, cfg runConfig) {
 	}()
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(1, 2))
+	fullSpeed := 5 * cfg.minRecords
 	for i := 0; i < cfg.minRecords || !chaosDone.Load(); i++ {
+		if i >= fullSpeed && i%100 == 0 {
+			// Past 5× the minimum, keep traffic flowing through the rest of
+			// the fault schedule at about 20k records/s instead of full
+			// speed, so a long schedule does not pile up tens of millions
+			// of records to read back.
+			time.Sleep(5 * time.Millisecond)
+		}
 		id := led.issue()
 		k := rng.IntN(relKeys)
 		seqs[k]++
@@ -183,6 +194,11 @@ func runReliability(t *testing.T, rk *realkafka.Cluster, cfg runConfig) {
 		time.Duration(led.maxFailNanos.Load()).Round(time.Millisecond))
 	if led.failed.Load() > 0 {
 		t.Logf("failures by error:%s", led.failureSummary())
+	}
+
+	t.Logf("client events: %s", events)
+	if events.count("kafka: retrying batch")+events.count("conn: connection died") == 0 {
+		t.Errorf("the client saw no retry and no dead connection: the faults missed it")
 	}
 
 	readStart := time.Now()
@@ -334,7 +350,7 @@ func (n *netChaos) run(ctx context.Context, t *testing.T) error {
 			if rng.IntN(3) == 0 {
 				n.rk.Proxy(node).CutAll()
 			} else {
-				n.rk.Proxy(node).ResetAfterBytes(int64(1 + rng.IntN(2<<20)))
+				n.rk.Proxy(node).ResetAfterBytes(int64(1 + rng.IntN(256<<10)))
 			}
 			resets++
 			if err := sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond); err != nil {
