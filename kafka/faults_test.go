@@ -205,3 +205,24 @@ func TestDuplicateSequenceIsSuccess(t *testing.T) {
 		t.Fatalf("offset %d: a DUPLICATE_SEQUENCE_NUMBER ack carries no offset, want -1", r.Offset)
 	}
 }
+
+// A broker accepts the first batch of a producer it has no state for at
+// any sequence (Kafka 4.x, KIP-360). If the first batch of a partition
+// fails (a freshly created topic answers NOT_LEADER_OR_FOLLOWER at first)
+// while later batches are in flight, a later one must not become the
+// first the broker accepts, or the resent first batch is out of order
+// forever. The client keeps one batch per partition in flight until the
+// partition's first acknowledgement.
+func TestFirstBatchFailureDoesNotLetLaterSequencesIn(t *testing.T) {
+	const n = 3000
+	kc := kafkatest.New(t, kafkatest.Topic("fresh", 1))
+	c := newTestClient(t, kc, WithDeliveryTimeout(31*time.Second))
+	kc.FailNextProduce("fresh", 0, 2, 6) // NOT_LEADER_OR_FOLLOWER for the first two batches
+	kc.SetLatency(0, 2*time.Millisecond)
+	produceBulk(t, c, "fresh", n, func(i int) {
+		if i%100 == 0 {
+			time.Sleep(time.Millisecond) // several requests in flight
+		}
+	})
+	checkBulk(t, kc, "fresh", 1, n)
+}

@@ -184,6 +184,16 @@ func (p *Partition[T]) Drain(dp DrainParams) (*Batch[T], Status) {
 			p.pid, p.epoch, p.nextSeq, p.lastAcked = dp.ProducerID, dp.Epoch, 0, -1
 			p.unresolved = false
 		}
+		if p.cfg.Idempotent && p.lastAcked < 0 && p.pending > 0 {
+			// Until the broker acknowledged a batch of this producer
+			// state, one batch at a time: a broker with no state for the
+			// producer accepts its first batch at any sequence (KIP-360),
+			// so if the first batch failed (a new topic answers
+			// NOT_LEADER_OR_FOLLOWER at first) a later one in flight
+			// could become the first accepted, and the first batch would
+			// be out of order forever (franz-go#223).
+			return nil, Waiting
+		}
 		p.popHead()
 		if !p.seal(b) {
 			continue // every record was cancelled

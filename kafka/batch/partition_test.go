@@ -46,6 +46,15 @@ func newHarness(t *testing.T, cfg Config) *harness {
 		cfg.DeliveryTimeout = time.Minute
 	}
 	h.p = NewPartition(&cfg, func(b *Batch[*item]) { h.done = append(h.done, b) })
+	if cfg.Idempotent {
+		// Prime the partition: until its first acknowledgement an
+		// idempotent partition sends one batch at a time (see
+		// TestFirstBatchAloneUntilAcked). The primer takes sequence 0.
+		w := &item{ts: 1, key: []byte("primer")}
+		h.p.Append(w, w.ts, w.key, nil, nil, h.now, false)
+		h.p.Ack(h.drain(), 0, -1)
+		h.done = nil
+	}
 	return h
 }
 
@@ -120,7 +129,7 @@ func TestDrainSealsWithSequencesAndRoundTrips(t *testing.T) {
 			h := newHarness(t, Config{Idempotent: true, Codec: codec})
 			h.append(0, 10)
 			b1 := h.drain()
-			if diff := cmp.Diff(decoded{42, 3, 0, keys(0, 10)}, decode(t, b1.Bytes)); diff != "" {
+			if diff := cmp.Diff(decoded{42, 3, 1, keys(0, 10)}, decode(t, b1.Bytes)); diff != "" {
 				t.Fatalf("first batch (-want +got):\n%s", diff)
 			}
 			bs, _ := wire.DecodeRecordBatches(b1.Bytes, wire.DecodeOptions{})
@@ -130,7 +139,7 @@ func TestDrainSealsWithSequencesAndRoundTrips(t *testing.T) {
 			}
 			h.append(10, 13)
 			b2 := h.drain()
-			if diff := cmp.Diff(decoded{42, 3, 10, keys(10, 13)}, decode(t, b2.Bytes)); diff != "" {
+			if diff := cmp.Diff(decoded{42, 3, 11, keys(10, 13)}, decode(t, b2.Bytes)); diff != "" {
 				t.Fatalf("second batch (-want +got):\n%s", diff)
 			}
 			if h.status() != Empty {
@@ -240,7 +249,7 @@ func TestCancelledItemsRemovedAtSeal(t *testing.T) {
 	its[1].cancel()
 	its[3].cancel()
 	b := h.drain()
-	if diff := cmp.Diff(decoded{42, 3, 0, []string{"k0", "k2", "k4"}}, decode(t, b.Bytes)); diff != "" {
+	if diff := cmp.Diff(decoded{42, 3, 1, []string{"k0", "k2", "k4"}}, decode(t, b.Bytes)); diff != "" {
 		t.Fatal(diff)
 	}
 	if its[1].cancel() || its[0].cancel() {
@@ -254,8 +263,8 @@ func TestCancelledItemsRemovedAtSeal(t *testing.T) {
 		t.Fatalf("status %d, want Empty", st)
 	}
 	h.append(7, 8)
-	if got := decode(t, h.drain().Bytes).Seq; got != 3 {
-		t.Fatalf("next sequence = %d, want 3", got)
+	if got := decode(t, h.drain().Bytes).Seq; got != 4 {
+		t.Fatalf("next sequence = %d, want 4", got)
 	}
 }
 
@@ -274,11 +283,11 @@ func TestCompletionsEmittedInSequenceOrder(t *testing.T) {
 	bs := h.drainN(3)
 	h.p.Ack(bs[2], 102, -1)
 	h.p.Ack(bs[0], 100, -1)
-	if diff := cmp.Diff([]int32{0}, doneOrder(h)); diff != "" {
+	if diff := cmp.Diff([]int32{1}, doneOrder(h)); diff != "" {
 		t.Fatal("batch 2 must wait for batch 1:", diff)
 	}
 	h.p.Fail(bs[1], errors.New("boom"), true)
-	if diff := cmp.Diff([]int32{0, 1, 2}, doneOrder(h)); diff != "" {
+	if diff := cmp.Diff([]int32{1, 2, 3}, doneOrder(h)); diff != "" {
 		t.Fatal(diff)
 	}
 	if h.done[2].BaseOffset != 102 || h.done[1].Err == nil {
@@ -302,7 +311,7 @@ func TestRetriesResendLowestFirstInOrder(t *testing.T) {
 		}
 		seqs = append(seqs, b.BaseSeq)
 	}
-	if diff := cmp.Diff([]int32{0}, seqs); diff != "" {
+	if diff := cmp.Diff([]int32{1}, seqs); diff != "" {
 		t.Fatal("only the lowest outstanding batch may be resent:", diff)
 	}
 	h.p.Ack(bs[0], 0, -1)
@@ -313,7 +322,7 @@ func TestRetriesResendLowestFirstInOrder(t *testing.T) {
 	h.p.Ack(b, 1, -1)
 	h.p.Ack(h.drain(), 2, -1)
 	nb := h.drain()
-	if diff := cmp.Diff(decoded{42, 3, 3, keys(3, 4)}, decode(t, nb.Bytes)); diff != "" {
+	if diff := cmp.Diff(decoded{42, 3, 4, keys(3, 4)}, decode(t, nb.Bytes)); diff != "" {
 		t.Fatal("the new batch goes after the resends, with the next sequence:", diff)
 	}
 }
@@ -381,7 +390,7 @@ func TestSplitKeepsSequencesAndOrder(t *testing.T) {
 		h.p.Ack(pc, 0, -1)
 	}
 	var allKeys []string
-	next := int32(2)
+	next := int32(3)
 	for _, d := range got {
 		if d.Seq != next {
 			t.Fatalf("piece sequences not contiguous: %+v", got)
@@ -398,7 +407,7 @@ func TestSplitKeepsSequencesAndOrder(t *testing.T) {
 			t.Fatalf("completions out of order: %v", order)
 		}
 	}
-	if len(order) != 1+len(got) || order[0] != 0 || order[len(order)-1] != 12 {
+	if len(order) != 1+len(got) || order[0] != 1 || order[len(order)-1] != 13 {
 		t.Fatalf("completions %v", order)
 	}
 
@@ -428,8 +437,8 @@ func TestExpireQueuedAndInFlight(t *testing.T) {
 	if len(h.done) != 1 {
 		t.Fatal("a late response must not complete the batch again")
 	}
-	if b := h.drain(); b.BaseSeq != 1 {
-		t.Fatalf("seq %d, want 1", b.BaseSeq)
+	if b := h.drain(); b.BaseSeq != 2 {
+		t.Fatalf("seq %d, want 2", b.BaseSeq)
 	}
 	h.append(2, 3)
 	h.now = h.now.Add(2 * time.Second)
@@ -570,4 +579,24 @@ func TestIncrementSeqWraps(t *testing.T) {
 	if got := incrementSeq(5, 3); got != 8 {
 		t.Fatal(got)
 	}
+}
+
+func TestFirstBatchAloneUntilAcked(t *testing.T) {
+	cfg := Config{Idempotent: true, MaxBytes: 1 << 20, DeliveryTimeout: time.Minute}
+	h := &harness{t: t, now: time.Unix(1700000000, 0)}
+	h.p = NewPartition(&cfg, func(b *Batch[*item]) { h.done = append(h.done, b) })
+	h.append(0, 1)
+	first := h.drain()
+	h.append(1, 2)
+	if st := h.status(); st != Waiting {
+		t.Fatal("a second batch must wait for the first acknowledgement of a producer state")
+	}
+	h.p.Retry(first, time.Time{}, errors.New("not leader"))
+	if b := h.drain(); b != first {
+		t.Fatal("the first batch is resent first")
+	}
+	h.p.Ack(first, 0, -1)
+	h.drain()
+	h.append(2, 3)
+	h.drain() // pipelining resumes
 }

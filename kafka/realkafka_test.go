@@ -1,0 +1,185 @@
+package kafka
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"flag"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/gregorkafka/gregor/internal/realkafka"
+	"github.com/gregorkafka/gregor/kafka/conn"
+	"github.com/gregorkafka/gregor/kafka/wire"
+)
+
+// realN is how many records per codec TestRealKafkaBulkAllCodecs sends to
+// a real broker. 200,000 by default (about a minute for all codecs on
+// two cores); raise it with -real.records.
+var realN = flag.Int("real.records", 200_000, "records per codec in TestRealKafkaBulkAllCodecs")
+
+// fetchAll reads every record of topic's partitions from a real cluster
+// with Fetch (v4-12, topic names), from offset 0 to the high watermark.
+func fetchAll(t *testing.T, addrs []string, topic string, partitions int) map[int32][]wire.Record {
+	t.Helper()
+	cl, err := conn.NewCluster(conn.ClusterConfig{Seeds: addrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	tm, err := cl.WaitTopic(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int32][]wire.Record{}
+	for p := int32(0); p < int32(partitions); p++ {
+		leader := tm.Partitions[p].Leader
+		cn, err := cl.Conn(ctx, leader, conn.PurposeControl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := cn.Version(wire.APIKeyFetch)
+		v = min(v, 12)
+		for off := int64(0); ; {
+			req := &wire.FetchRequest{
+				ReplicaID: -1, MaxWaitMs: 100, MinBytes: 1, MaxBytes: 32 << 20, SessionEpoch: -1,
+				Topics: []wire.FetchRequestTopic{{Topic: topic, Partitions: []wire.FetchRequestPartition{{
+					Partition: p, CurrentLeaderEpoch: -1, FetchOffset: off, LastFetchedEpoch: -1, LogStartOffset: -1,
+					PartitionMaxBytes: 16 << 20,
+				}}}},
+			}
+			ch := make(chan error, 1)
+			var resp *wire.FetchResponse
+			if err := cn.Send(ctx, req, v, func(r wire.Response, err error) {
+				resp, _ = r.(*wire.FetchResponse)
+				ch <- err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-ch; err != nil {
+				t.Fatal(err)
+			}
+			pr := resp.Responses[0].Partitions[0]
+			if pr.ErrorCode != 0 {
+				t.Fatalf("fetch p%d at %d: %v", p, off, wire.ErrorForCode(pr.ErrorCode))
+			}
+			batches, err := wire.DecodeRecordBatches(pr.Records, wire.DecodeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range batches {
+				for _, r := range b.Records {
+					if r.Offset >= off {
+						out[p] = append(out[p], r)
+					}
+				}
+				off = b.LastOffset() + 1
+			}
+			if off >= pr.HighWatermark {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// checkFetched is checkBulk for records read back from a real broker.
+func checkFetched(t *testing.T, got map[int32][]wire.Record, topic string, n int) {
+	t.Helper()
+	seen := make([]bool, n)
+	for p, recs := range got {
+		last := map[string]int{}
+		for _, r := range recs {
+			i := int(binary.BigEndian.Uint64(r.Value))
+			if i < 0 || i >= n || seen[i] {
+				t.Fatalf("p%d offset %d: record %d out of range or stored twice", p, r.Offset, i)
+			}
+			seen[i] = true
+			want := bulkRecord(topic, i)
+			if !bytes.Equal(r.Key, want.Key) || !bytes.Equal(r.Value, want.Value) || r.Timestamp != want.Timestamp.UnixMilli() ||
+				cmp.Diff([]wire.RecordHeader{{Key: "i", Value: want.Headers[0].Value}}, r.Headers) != "" {
+				t.Fatalf("record %d differs: key %q ts %d headers %v", i, r.Key, r.Timestamp, r.Headers)
+			}
+			if prev, ok := last[string(r.Key)]; ok && prev > i {
+				t.Fatalf("p%d: record %d stored after record %d of the same key", p, i, prev)
+			}
+			last[string(r.Key)] = i
+		}
+	}
+	for i, ok := range seen {
+		if !ok {
+			t.Fatalf("record %d missing", i)
+		}
+	}
+}
+
+func TestRealKafkaBulkAllCodecs(t *testing.T) {
+	rk := realkafka.StartCluster(t)
+	n := *realN
+	if raceEnabled {
+		n = min(n, 50_000)
+	}
+	for _, codec := range []Compression{CompressionNone, CompressionGzip, CompressionSnappy, CompressionLZ4, CompressionZstd} {
+		t.Run(codec.String(), func(t *testing.T) {
+			const partitions = 6
+			topic := "bulk-" + codec.String()
+			if err := rk.CreateTopic(topic, partitions, 1, nil); err != nil {
+				t.Fatal(err)
+			}
+			c, err := NewClient(WithBrokers(rk.Addrs()...), WithCompression(codec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			produceBulk(t, c, topic, n, nil)
+			el := time.Since(start)
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("Kafka %s, %s: %d records acked in %v (%.0f records/s)", rk.Version(), codec, n, el.Round(time.Millisecond), float64(n)/el.Seconds())
+			checkFetched(t, fetchAll(t, rk.Addrs(), topic, partitions), topic, n)
+		})
+	}
+}
+
+// The leader of a partition is killed (SIGKILL) mid-run on a 3-node
+// cluster (replication 3, min.insync.replicas 2): every record is acked,
+// and read back exactly once, in order.
+func TestRealKafkaLeaderKilledMidRun(t *testing.T) {
+	rk := realkafka.StartCluster(t, realkafka.WithNodes(3))
+	const partitions, n = 3, 60_000
+	topic := "failover"
+	if err := rk.CreateTopic(topic, partitions, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClient(WithBrokers(rk.Addrs()...), WithLinger(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	killed := int32(-1)
+	produceBulk(t, c, topic, n, func(i int) {
+		if i == n/3 {
+			leader, err := rk.Leader(topic, 0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := rk.Kill(leader); err != nil {
+				t.Error(err)
+			}
+			killed = leader
+		}
+		if i%1000 == 0 {
+			time.Sleep(5 * time.Millisecond) // spread the run over the failover
+		}
+	})
+	if err := c.Flush(ctxTimeout(t, time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("killed node %d (leader of %s[0]) after %d records", killed, topic, n/3)
+	checkFetched(t, fetchAll(t, rk.Addrs(), topic, partitions), topic, n)
+}
