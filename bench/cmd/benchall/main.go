@@ -171,6 +171,9 @@ func runOne(runnerBin, sinkBin, brokers string, partitions int, sc Scenario, cli
 		}
 		defer sp.stop()
 		brokers = sp.addr
+	} else if err := createTopic(brokers, topic, partitions); err != nil {
+		run.Error = err.Error()
+		return run
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -228,7 +231,12 @@ func runReal(rep *Report, runnerBin string, clients, common []string, partitions
 			log.Printf("real %-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  %s", sc.ID, cl, run.Result.RecPerSec, run.Result.CPUNsPerRec, run.Error)
 		}
 		if i < len(lingers) {
-			sum, err := producerPerformance(k.cp, k.logArg, k.brokers, fmt.Sprintf("bench-java-%d", i), n, size, lingers[i])
+			jt := fmt.Sprintf("bench-java-%d-%d", i, time.Now().UnixNano())
+			err := createTopic(k.brokers, jt, partitions)
+			sum := ""
+			if err == nil {
+				sum, err = producerPerformance(k.cp, k.logArg, k.brokers, jt, n, size, lingers[i])
+			}
 			if err != nil {
 				sum = "failed: " + err.Error()
 			}
