@@ -43,6 +43,12 @@ var (
 // error wrapping it.
 var ErrCompressionUnsupported = errors.New("kafka: compression codec not supported by the broker")
 
+// ErrUnsupportedBroker: a broker cannot take this client's requests (it
+// offers no Produce version with record batch v2, i.e. it predates Kafka
+// 0.11). Records fail with an error wrapping it and
+// wire.ErrUnsupportedVersion.
+var ErrUnsupportedBroker = errors.New("kafka: broker version not supported")
+
 var errZstdUnsupported = fmt.Errorf("%w: zstd needs Produce v7 (Kafka 2.1 or later)", ErrCompressionUnsupported)
 
 // RecordTooLargeError reports a record whose encoded size exceeds the

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -13,9 +14,12 @@ import (
 	"github.com/gregorkafka/gregor/kafka/wire"
 )
 
-// maxProduceVersion caps the Produce version: v13 addresses topics by id,
-// and this client sends names.
-const maxProduceVersion = 12
+// Produce versions: v3 is the first with record batch v2 (Kafka 0.11);
+// v13 addresses topics by id, and this client sends names.
+const (
+	minProduceVersion = 3
+	maxProduceVersion = 12
+)
 
 // sender drains the partitions led by one broker into Produce requests on
 // that broker's produce connection. It sleeps on a 1-slot wake channel and
@@ -167,6 +171,16 @@ func (s *sender) work(now time.Time) time.Time {
 		soonest(now.Add(c.cfg.retryBackoff))
 		return next
 	}
+	if v, ok := cn.Version(wire.APIKeyProduce); !ok || v < minProduceVersion {
+		// Record batch v2 needs Produce v3 (Kafka 0.11): nothing can be
+		// sent to this broker, so fail what waits instead of retrying.
+		err := fmt.Errorf("%w: %w: broker %d offers no Produce version >= %d (Kafka 0.11 or later needed)",
+			ErrUnsupportedBroker, wire.ErrUnsupportedVersion, s.id, minProduceVersion)
+		for _, p := range parts {
+			p.acc.Abort(err)
+		}
+		return next
+	}
 	for int(s.inflight.Load()) < c.cfg.maxInFlight {
 		if !s.sendOne(cn, parts, now) {
 			break
@@ -217,10 +231,7 @@ type produceReq struct {
 // and sends them as one request. It reports whether anything was sent.
 func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time) bool {
 	c := s.c
-	v, ok := cn.Version(wire.APIKeyProduce)
-	if !ok {
-		v = 3
-	}
+	v, _ := cn.Version(wire.APIKeyProduce) // >= minProduceVersion: work checked
 	v = min(v, maxProduceVersion)
 	st := c.idem.state()
 	dp := batch.DrainParams{Now: now, Flush: c.flushing.Load() > 0 || c.closed.Load(), ProducerID: st.pid, Epoch: st.epoch}
