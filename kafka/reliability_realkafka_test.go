@@ -84,6 +84,58 @@ func TestReliabilityRealKafka(t *testing.T) {
 		})
 		net.report(t)
 	})
+
+	// A stall longer than the delivery timeout: records of the stalled
+	// broker's partitions must fail, each with a typed error within the
+	// delivery timeout; those reported as never sent must not be in the
+	// log, and nothing acknowledged may be lost or duplicated.
+	t.Run("DeliveryTimeout", func(t *testing.T) {
+		const topic, partitions = "rel-timeout", 6
+		createTopic(t, rk, topic, partitions)
+		const requestTimeout, deliveryTimeout = 2 * time.Second, 8 * time.Second
+		stall := &stallChaos{rk: rk, d: deliveryTimeout + 4*time.Second}
+		led := runReliability(t, rk, runConfig{
+			topic: topic, partitions: partitions, minRecords: records / 4,
+			chaos: stall.run,
+			opts: []kafka.Option{
+				kafka.WithRequestTimeout(requestTimeout),
+				kafka.WithDialTimeout(requestTimeout),
+			},
+			deliveryTimeout: deliveryTimeout,
+		})
+		t.Logf("node %d stalled for %v", stall.node, stall.d)
+		if led.failed.Load() == 0 {
+			t.Errorf("no record failed although node %d was stalled %v, past the %v delivery timeout", stall.node, stall.d, deliveryTimeout)
+		}
+	})
+}
+
+// stallChaos stalls the client traffic of the leader of partition 0 for d.
+type stallChaos struct {
+	rk   *realkafka.Cluster
+	d    time.Duration
+	node int32
+}
+
+func (s *stallChaos) run(ctx context.Context, t *testing.T) error {
+	select {
+	case <-time.After(2 * time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	node, err := s.rk.Leader("rel-timeout", 0)
+	if err != nil {
+		return err
+	}
+	s.node = node
+	s.rk.Proxy(node).Stall(true)
+	defer s.rk.Proxy(node).Stall(false)
+	select {
+	case <-time.After(s.d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func envString(name, def string) string {
@@ -122,7 +174,7 @@ const (
 // runReliability produces numbered keyed records at full speed while the
 // chaos function breaks things, waits for every callback, closes the
 // Client, reads every partition back and checks the ledger against it.
-func runReliability(t *testing.T, rk *realkafka.Cluster, cfg runConfig) {
+func runReliability(t *testing.T, rk *realkafka.Cluster, cfg runConfig) *ledger {
 	leakOpts := []goleak.Option{goleak.IgnoreCurrent(), ignoreHarness}
 	defer goleak.VerifyNone(t, leakOpts...)
 
@@ -208,6 +260,7 @@ func runReliability(t *testing.T, rk *realkafka.Cluster, cfg runConfig) {
 	}
 	t.Logf("read back in %v", time.Since(readStart).Round(time.Millisecond))
 	assertVerdict(t, led.check(log))
+	return led
 }
 
 // killChaos SIGKILLs the leader of a partition, waits for a new leader,
