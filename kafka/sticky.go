@@ -54,14 +54,23 @@ func (s *sticky) next(parts []*partition, old int32) int32 {
 	n := len(parts)
 	pick := int32(-1)
 	if n > 1 {
-		// A few random probes for a led partition other than old; fall
-		// back to any partition (a key-less record waits for its leader
-		// like any other).
+		// A few random probes for a led partition other than old.
 		for i := 0; i < 8; i++ {
 			c := int32(rand.IntN(n))
 			if c != old && parts[c].leader.Load() >= 0 {
 				pick = c
 				break
+			}
+		}
+		if pick < 0 {
+			// Few partitions have a leader: scan from a random start for
+			// one, else take any partition other than old (a key-less
+			// record waits for its leader like any other).
+			start := rand.IntN(n)
+			for i := 0; i < n && pick < 0; i++ {
+				if c := int32((start + i) % n); c != old && parts[c].leader.Load() >= 0 {
+					pick = c
+				}
 			}
 		}
 		if pick < 0 {

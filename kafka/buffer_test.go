@@ -1,0 +1,145 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestBufferFastPathAndLimits(t *testing.T) {
+	b := newBuffer(3, 100, false)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if err := b.reserve(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.reserve(ctx, 10); !errors.Is(err, ErrBufferFull) {
+		t.Fatalf("4th record: %v, want ErrBufferFull", err)
+	}
+	b.release(3, 30)
+	if err := b.reserve(ctx, 90); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.reserve(ctx, 20); !errors.Is(err, ErrBufferFull) {
+		t.Fatalf("over the byte budget: %v", err)
+	}
+	if r, by := b.used(); r != 1 || by != 90 {
+		t.Fatalf("used %d records %d bytes", r, by)
+	}
+}
+
+// Blocked callers are served in arrival order: a large request at the head
+// is not starved by small ones behind it.
+func TestBufferWaitersFIFO(t *testing.T) {
+	b := newBuffer(100, 100, true)
+	ctx := context.Background()
+	if err := b.reserve(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var order []int
+	var wg sync.WaitGroup
+	for i, size := range []int64{60, 10, 10} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.reserve(ctx, size); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+		}()
+		for b.nwait.Load() != int32(i+1) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	b.release(1, 50) // 50 free: the 60 at the head does not fit, nobody may pass it
+	time.Sleep(20 * time.Millisecond)
+	mu.Lock()
+	if len(order) != 0 {
+		t.Fatalf("granted %v while the head waiter does not fit", order)
+	}
+	mu.Unlock()
+	b.release(0, 50) // 100 free: all three fit, in order
+	wg.Wait()
+	if len(order) != 3 || order[0] != 0 {
+		t.Fatalf("grant order %v, want the 60-byte head first", order)
+	}
+}
+
+func TestBufferWaiterContextAndClose(t *testing.T) {
+	b := newBuffer(1, 100, true)
+	if err := b.reserve(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := b.reserve(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("ctx: %v", err)
+	}
+	if b.nwait.Load() != 0 {
+		t.Fatal("a waiter whose ctx ended must leave the queue")
+	}
+	done := make(chan error)
+	go func() { done <- b.reserve(context.Background(), 1) }()
+	for b.nwait.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	b.close()
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("close: %v", err)
+	}
+	if err := b.reserve(context.Background(), 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after close: %v", err)
+	}
+}
+
+func TestStickySwitchesAfterBatchBytes(t *testing.T) {
+	parts := make([]*partition, 4)
+	for i := range parts {
+		parts[i] = &partition{id: int32(i)}
+		parts[i].leader.Store(1)
+	}
+	s := newSticky()
+	counts := map[int32]int{}
+	switches := 0
+	cur := s.partition(parts)
+	for i := 0; i < 4000; i++ {
+		p := s.partition(parts)
+		if p != cur {
+			switches++
+			cur = p
+		}
+		counts[p]++
+		s.onAppend(parts, p, 100, false, 1000) // a switch every 10 records
+	}
+	if switches < 300 || switches > 400 {
+		t.Fatalf("%d switches, want about 400 (every 1000 bytes, never to the same partition)", switches)
+	}
+	for p := int32(0); p < 4; p++ {
+		if counts[p] < 500 {
+			t.Fatalf("partition %d got %d of 4000 records: %v", p, counts[p], counts)
+		}
+	}
+	// A full batch switches at once; leaderless partitions are avoided.
+	parts[1].leader.Store(-1)
+	parts[2].leader.Store(-1)
+	parts[3].leader.Store(-1)
+	s2 := newSticky()
+	p := s2.partition(parts)
+	s2.onAppend(parts, p, 10, true, 1000)
+	if q := s2.partition(parts); q == p && p != 0 {
+		t.Fatalf("filled batch: stayed on %d", p)
+	}
+	for i := 0; i < 20; i++ {
+		q := s2.partition(parts)
+		s2.onAppend(parts, q, 10, true, 1000)
+		if next := s2.partition(parts); q != 0 && next != 0 {
+			t.Fatalf("switched from %d to leaderless %d", q, next)
+		}
+	}
+}
