@@ -180,7 +180,13 @@ func TestBadRecordsTypedErrorsOthersUnaffected(t *testing.T) {
 		{"empty topic", c, bg, rec("", []byte("x")), is(kafka.ErrInvalidRecord)},
 		{"topic with a slash", c, bg, rec("a/b", []byte("x")), is(kafka.ErrInvalidRecord)},
 		{"topic with a space", c, bg, rec("a b", []byte("x")), is(kafka.ErrInvalidRecord)},
-		{"topic with non-ASCII", c, bg, rec("tópico", []byte("x")), is(kafka.ErrInvalidRecord)},
+		{"topic with non-ASCII", c, bg, rec("tópico", []byte("x")), both(is(kafka.ErrInvalidRecord), func(err error) string {
+			if !strings.Contains(err.Error(), "'ó'") {
+				return "BUG: the message names a byte of the UTF-8 encoding instead of the illegal character 'ó' " +
+					"(produce.go validTopic formats name[i] with %q): " + err.Error()
+			}
+			return ""
+		})},
 		{"topic of 250 characters", c, bg, rec(strings.Repeat("t", 250), []byte("x")), is(kafka.ErrInvalidRecord)},
 		{"topic dot", c, bg, rec(".", []byte("x")), is(kafka.ErrInvalidRecord)},
 		{"topic dot dot", c, bg, rec("..", []byte("x")), is(kafka.ErrInvalidRecord)},
@@ -219,7 +225,17 @@ func TestBadRecordsTypedErrorsOthersUnaffected(t *testing.T) {
 		}},
 		{"negative partition", manual, bg, func() *kafka.Record {
 			return &kafka.Record{Topic: "three", Partition: -1, Value: []byte("x")}
-		}, is(kafka.ErrInvalidPartition)},
+		}, func(err error) string {
+			var ip *kafka.InvalidPartitionError
+			if !errors.As(err, &ip) {
+				return "want *InvalidPartitionError"
+			}
+			if ip.Partition != -1 {
+				return fmt.Sprintf("BUG: InvalidPartitionError.Partition is %d, not the -1 the record asked for "+
+					"(partitioner.go manualPartitioner maps negatives to invalidPartition)", ip.Partition)
+			}
+			return ""
+		}},
 		{"context already canceled", c, canceled, rec("good", []byte("x")), both(is(kafka.ErrNotSent), is(context.Canceled))},
 		{"context deadline passed", c, expired, rec("good", []byte("x")), both(is(kafka.ErrNotSent), is(context.DeadlineExceeded))},
 	}
@@ -227,6 +243,7 @@ func TestBadRecordsTypedErrorsOthersUnaffected(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g.produce(3 + i%4)
 			start := time.Now()
+			bug := ""
 			async, syncErr := outcome(t, tc.client, tc.ctx, tc.rec, 15*time.Second)
 			g.produce(3)
 			for _, e := range []struct {
@@ -237,7 +254,9 @@ func TestBadRecordsTypedErrorsOthersUnaffected(t *testing.T) {
 					t.Errorf("%s: nil error", e.how)
 					continue
 				}
-				if s := tc.check(e.err); s != "" {
+				if s := tc.check(e.err); strings.HasPrefix(s, "BUG: ") {
+					bug = s[len("BUG: "):]
+				} else if s != "" {
 					t.Errorf("%s: %T %v: %s", e.how, e.err, e.err, s)
 				}
 				if !typedError(e.err) {
@@ -248,6 +267,9 @@ func TestBadRecordsTypedErrorsOthersUnaffected(t *testing.T) {
 				}
 			}
 			t.Logf("%v: %v", time.Since(start).Round(time.Millisecond), async)
+			if bug != "" {
+				knownBug(t, "%s", bug)
+			}
 		})
 	}
 	g.verify(t)
