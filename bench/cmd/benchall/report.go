@@ -57,6 +57,9 @@ func markdown(rep *Report, clients []string) string {
 	if rep.Quick {
 		w(" -quick")
 	}
+	if len(rep.RealRuns) > 0 || rep.RealError != "" {
+		w(" -real")
+	}
 	w("` on %s. Do not edit by hand: rerun it. Raw numbers: [benchmarks.json](benchmarks.json)._\n\n", rep.Date.Format("2006-01-02 15:04 MST"))
 	w("**Read these as ratios within one run, not as absolute numbers.** The machine has %d cores, shared during this run with other work\n", rep.Env.Cores)
 	w("(load average %s at the start), and the broker runs on the same cores as the client. Every client ran in its own process,\n", rep.Env.Load)
