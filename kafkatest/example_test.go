@@ -19,7 +19,7 @@ var errPermanent = errors.New("event rejected permanently")
 func saveEvent(ctx context.Context, client *kafka.Client, id, body string) error {
 	err := client.ProduceSync(ctx, &kafka.Record{Topic: "events", Key: []byte(id), Value: []byte(body)})
 	if errors.Is(err, wire.ErrTopicAuthorizationFailed) {
-		return fmt.Errorf("%w: %v", errPermanent, err)
+		return fmt.Errorf("%w: %w", errPermanent, err)
 	}
 	return err
 }

@@ -301,7 +301,7 @@ func (c *Cluster) waitReady(ctx context.Context, ids []int32) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("realkafka: nodes %v not ready after %v: %w (last: %v)", keys(pending), c.opts.startTimeout, ctx.Err(), lastErr)
+			return fmt.Errorf("realkafka: nodes %v not ready after %v: %w (last: %v)", keys(pending), c.opts.startTimeout, ctx.Err(), lastErr) //nolint:errorlint // lastErr may be nil; only ctx.Err() is the cause
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -434,7 +434,7 @@ func TestBadResponses(t *testing.T) {
 				t.Errorf("first: %v, want %v and ErrConnClosed", err, tt.want)
 			}
 			var de *wire.DecodeError
-			if tt.want != ErrFrameSize && !errors.As(cs.errOf("a"), &de) {
+			if !errors.Is(tt.want, ErrFrameSize) && !errors.As(cs.errOf("a"), &de) {
 				t.Errorf("first: %v, want a *wire.DecodeError", cs.errOf("a"))
 			}
 			if err := cs.errOf("b"); !errors.Is(err, ErrConnClosed) {

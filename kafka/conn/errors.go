@@ -96,7 +96,7 @@ func (e *Error) Temporary() bool { return true }
 // Timeout reports whether the failure was a timeout: the request timeout,
 // or a network timeout while dialling, reading or writing.
 func (e *Error) Timeout() bool {
-	if e.Kind == ErrRequestTimeout {
+	if e.Kind == ErrRequestTimeout { //nolint:errorlint // Kind holds one of our sentinels, never wrapped
 		return true
 	}
 	var ne net.Error

@@ -109,7 +109,7 @@ func (c *Cluster) fetch() error {
 			// The pooled connection we used died (a broker went away):
 			// it is marked dead now, so ask another broker at once.
 			var ce *Error
-			if errors.As(err, &ce) && ce.Kind != ErrDial && attempt < 3 && ctx.Err() == nil {
+			if errors.As(err, &ce) && !errors.Is(ce.Kind, ErrDial) && attempt < 3 && ctx.Err() == nil {
 				continue
 			}
 			return err
