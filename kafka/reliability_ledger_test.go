@@ -54,14 +54,15 @@ type ledger struct {
 	maxAckGap     atomic.Int64 // longest time without a successful callback
 
 	mu       sync.Mutex
-	failures map[int64]error // id -> error
-	untyped  []string        // failures with no typed error (a bug)
-	multi    []int64         // ids whose callback ran more than once (a bug)
-	unknown  []string        // callbacks for records the ledger never issued
+	syncRes  map[int64]syncResult // ProduceSync records, ids from syncIDBase
+	failures map[int64]error      // id -> error
+	untyped  []string             // failures with no typed error (a bug)
+	multi    []int64              // ids whose callback ran more than once (a bug)
+	unknown  []string             // callbacks for records the ledger never issued
 }
 
 func newLedger(deliveryTimeout time.Duration) *ledger {
-	l := &ledger{deliveryTimeout: deliveryTimeout, failures: map[int64]error{}}
+	l := &ledger{deliveryTimeout: deliveryTimeout, failures: map[int64]error{}, syncRes: map[int64]syncResult{}}
 	l.lastAck.Store(time.Now().UnixNano())
 	return l
 }
@@ -85,6 +86,26 @@ func (l *ledger) issue() int64 {
 	l.entry(id).start = time.Now().UnixNano()
 	l.produced.Store(id + 1)
 	return id
+}
+
+// syncIDBase is the first id of records produced with ProduceSync; they
+// are checked against their returned error rather than a callback.
+const syncIDBase = int64(1) << 40
+
+type syncResult struct {
+	err       error
+	partition int32
+	offset    int64
+}
+
+// syncDone records what ProduceSync returned for record id.
+func (l *ledger) syncDone(id int64, r *kafka.Record, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.syncRes[id] = syncResult{err: err, partition: r.Partition, offset: r.Offset}
+	if err != nil && !typedError(err) {
+		l.untyped = append(l.untyped, fmt.Sprintf("sync id %d: %T %v", id, err, err))
+	}
 }
 
 // Value layout of a reliability record: id (8 bytes), key index (4),
@@ -203,6 +224,11 @@ type verdict struct {
 	offsetMismatch          int
 	orderViolations         int
 	failedButWritten        int // failed with "may be written" and found: allowed
+	syncCalls, syncAcked    int // ProduceSync calls under the faults, and their outcomes
+	syncNotSent             int
+	syncUnknown             int
+	syncUnknownWritten      int // ErrOutcomeUnknown and found in the log (once): allowed
+	syncOther               int
 	writtenAfterDefinite    int // failed with a definite error yet found: a bug
 	missingCallbacks        int
 	multiCallbacks          int
@@ -233,6 +259,7 @@ func (l *ledger) check(log map[int32][]stored) verdict {
 		v.note("callback for an unknown record: %s", u)
 	}
 	seen := make([]int32, n)
+	syncSeen := map[int64]int{}
 	parts := make([]int32, 0, len(log))
 	for p := range log {
 		parts = append(parts, p)
@@ -243,14 +270,16 @@ func (l *ledger) check(log map[int32][]stored) verdict {
 	for _, p := range parts {
 		for _, s := range log[p] {
 			v.inLog++
-			if s.id < 0 || s.id >= n {
-				v.note("partition %d offset %d: id %d was never produced", p, s.offset, s.id)
-				continue
-			}
-			seen[s.id]++
-			if seen[s.id] == 2 {
-				v.duplicates++
-				v.note("duplicate: id %d again at partition %d offset %d", s.id, p, s.offset)
+			if s.id >= syncIDBase {
+				syncSeen[s.id]++
+				if syncSeen[s.id] == 2 {
+					v.duplicates++
+					v.note("duplicate: sync id %d again at partition %d offset %d", s.id, p, s.offset)
+				}
+				if r, ok := l.syncRes[s.id]; ok && r.err == nil && (r.partition != p || r.offset != s.offset) {
+					v.offsetMismatch++
+					v.note("sync id %d acknowledged at %d/%d, found at %d/%d", s.id, r.partition, r.offset, p, s.offset)
+				}
 			}
 			if kp, ok := keyPart[s.key]; ok && kp != p {
 				v.orderViolations++
@@ -262,6 +291,18 @@ func (l *ledger) check(log map[int32][]stored) verdict {
 				v.note("key %d: sequence %d at partition %d offset %d after %d", s.key, s.seq, p, s.offset, last)
 			}
 			lastSeq[s.key] = s.seq
+			if s.id >= syncIDBase {
+				continue
+			}
+			if s.id < 0 || s.id >= n {
+				v.note("partition %d offset %d: id %d was never produced", p, s.offset, s.id)
+				continue
+			}
+			seen[s.id]++
+			if seen[s.id] == 2 {
+				v.duplicates++
+				v.note("duplicate: id %d again at partition %d offset %d", s.id, p, s.offset)
+			}
 			e := l.entry(s.id)
 			if e.ok.Load() && (e.partition != p || e.offset != s.offset) {
 				v.offsetMismatch++
@@ -290,6 +331,43 @@ func (l *ledger) check(log map[int32][]stored) verdict {
 					v.note("id %d failed with %v (a definite failure) but is in the log", id, err)
 				}
 			}
+		}
+	}
+	for id, r := range l.syncRes {
+		v.syncCalls++
+		switch {
+		case r.err == nil:
+			v.syncAcked++
+			if syncSeen[id] == 0 {
+				v.lost++
+				v.note("LOST: sync id %d acknowledged at partition %d offset %d, not in the log", id, r.partition, r.offset)
+			}
+		case errors.Is(r.err, kafka.ErrNotSent):
+			v.syncNotSent++
+			if syncSeen[id] > 0 {
+				v.writtenAfterDefinite++
+				v.note("sync id %d returned %v but is in the log", id, r.err)
+			}
+		case errors.Is(r.err, kafka.ErrOutcomeUnknown):
+			v.syncUnknown++
+			if syncSeen[id] > 0 {
+				v.syncUnknownWritten++
+			}
+		default:
+			v.syncOther++
+			if syncSeen[id] > 0 {
+				if mayBeWritten(r.err) {
+					v.failedButWritten++
+				} else {
+					v.writtenAfterDefinite++
+					v.note("sync id %d failed with %v (a definite failure) but is in the log", id, r.err)
+				}
+			}
+		}
+	}
+	for id := range syncSeen {
+		if _, ok := l.syncRes[id]; !ok {
+			v.note("sync id %d in the log but never produced", id)
 		}
 	}
 	slack := 5 * time.Second
@@ -326,6 +404,10 @@ func assertVerdict(t *testing.T, v verdict) {
 		"missing callbacks %d, repeated callbacks %d, untyped errors %d, late failures %d, failed-but-written %d",
 		v.produced, v.acked, v.failed, v.inLog, v.lost, v.duplicates, v.offsetMismatch, v.orderViolations,
 		v.missingCallbacks, v.multiCallbacks, v.untyped, v.lateFailures, v.failedButWritten)
+	if v.syncCalls > 0 {
+		t.Logf("ProduceSync with short contexts: %d calls, %d acknowledged, %d ErrNotSent (none in the log), %d ErrOutcomeUnknown (%d of them in the log), %d other errors",
+			v.syncCalls, v.syncAcked, v.syncNotSent, v.syncUnknown, v.syncUnknownWritten, v.syncOther)
+	}
 	for _, e := range v.examples {
 		t.Log("  " + e)
 	}

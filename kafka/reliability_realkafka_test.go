@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -206,6 +207,39 @@ func runReliability(t *testing.T, rk *realkafka.Cluster, cfg runConfig) *ledger 
 		chaosErr <- err
 	}()
 	start := time.Now()
+	// Beside the full-speed Produce loop, a few goroutines call ProduceSync
+	// with short contexts, one key each: a context that ends must mean
+	// "stop waiting" (ErrNotSent: never in the log; ErrOutcomeUnknown: in
+	// the log at most once), and per-key order must hold regardless.
+	stopSync := make(chan struct{})
+	var syncWG sync.WaitGroup
+	var syncIDs atomic.Int64
+	syncers := 3
+	if os.Getenv("GREGOR_RELIABILITY_SYNC") == "0" {
+		syncers = 0
+	}
+	for g := range syncers {
+		syncWG.Add(1)
+		go func() {
+			defer syncWG.Done()
+			timeouts := []time.Duration{5 * time.Millisecond, 50 * time.Millisecond, 500 * time.Millisecond, time.Minute}
+			key := relKeys + g
+			kb := []byte(fmt.Sprintf("sync-%d", g))
+			for seq := int64(1); ; seq++ {
+				select {
+				case <-stopSync:
+					return
+				default:
+				}
+				id := syncIDBase + syncIDs.Add(1)
+				rec := &kafka.Record{Topic: cfg.topic, Key: kb, Value: encodeValue(make([]byte, 0, relValueSize), id, key, seq, relValueSize)}
+				sctx, scancel := context.WithTimeout(ctx, timeouts[int(seq)%len(timeouts)])
+				err := c.ProduceSync(sctx, rec)
+				scancel()
+				led.syncDone(id, rec, err)
+			}
+		}()
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	fullSpeed := 5 * cfg.minRecords
 	for i := 0; i < cfg.minRecords || !chaosDone.Load(); i++ {
@@ -226,6 +260,8 @@ func runReliability(t *testing.T, rk *realkafka.Cluster, cfg runConfig) *ledger 
 		}, led.callback)
 	}
 	produced := time.Since(start)
+	close(stopSync)
+	syncWG.Wait()
 	if err := <-chaosErr; err != nil {
 		t.Errorf("fault schedule: %v", err)
 	}
