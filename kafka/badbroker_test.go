@@ -94,7 +94,7 @@ func (c *faultyConn) Write(b []byte) (int, error) {
 func (c *faultyConn) Read(b []byte) (int, error) {
 	for len(c.out) == 0 {
 		if c.closed {
-			c.Conn.Close()
+			c.Close()
 			return 0, io.EOF
 		}
 		var hdr [8]byte
@@ -276,7 +276,8 @@ func TestBrokerRejectionsFailOnlyTheirBatch(t *testing.T) {
 				g.produce(1) // the retried record is a good one
 			} else {
 				err = c.ProduceSync(ctx, &kafka.Record{Topic: "good", Value: []byte("rejected")})
-				if !errors.Is(err, tc.want) && !(tc.code == 10 && errors.Is(err, kafka.ErrRecordTooLarge)) {
+				tooLarge := tc.code == 10 && errors.Is(err, kafka.ErrRecordTooLarge)
+				if !errors.Is(err, tc.want) && !tooLarge {
 					t.Errorf("err = %v, want %v", err, tc.want)
 				}
 			}

@@ -323,8 +323,11 @@ func (k *killChaos) run(ctx context.Context, t *testing.T) error {
 		next = time.Now().Add(k.interval)
 		p := int32(i % k.partitions)
 		victim, err := k.rk.Leader(k.topic, p)
-		if err != nil || victim < 0 {
-			return fmt.Errorf("kill %d: leader of partition %d: %d, %v", i+1, p, victim, err)
+		if err != nil {
+			return fmt.Errorf("kill %d: leader of partition %d: %w", i+1, p, err)
+		}
+		if victim < 0 {
+			return fmt.Errorf("kill %d: partition %d has no leader", i+1, p)
 		}
 		t0 := time.Now()
 		if err := k.rk.Kill(victim); err != nil {
