@@ -39,36 +39,36 @@ func TestBufferWaitersFIFO(t *testing.T) {
 	if err := b.reserve(ctx, 100); err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var order []int
 	var wg sync.WaitGroup
+	done := make([]chan struct{}, 3)
 	for i, size := range []int64{60, 10, 10} {
+		done[i] = make(chan struct{})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer close(done[i])
 			if err := b.reserve(ctx, size); err != nil {
 				t.Error(err)
 			}
-			mu.Lock()
-			order = append(order, i)
-			mu.Unlock()
 		}()
 		for b.nwait.Load() != int32(i+1) {
 			time.Sleep(time.Millisecond)
 		}
 	}
+	waiting := func(want int32) {
+		t.Helper()
+		if got := b.nwait.Load(); got != want {
+			t.Fatalf("%d waiters, want %d", got, want)
+		}
+	}
 	b.release(1, 50) // 50 free: the 60 at the head does not fit, nobody may pass it
-	time.Sleep(20 * time.Millisecond)
-	mu.Lock()
-	if len(order) != 0 {
-		t.Fatalf("granted %v while the head waiter does not fit", order)
-	}
-	mu.Unlock()
-	b.release(0, 50) // 100 free: all three fit, in order
+	waiting(3)
+	b.release(0, 10) // 60 free: exactly the head
+	<-done[0]
+	waiting(2)
+	b.release(0, 20)
 	wg.Wait()
-	if len(order) != 3 || order[0] != 0 {
-		t.Fatalf("grant order %v, want the 60-byte head first", order)
-	}
+	waiting(0)
 }
 
 func TestBufferWaiterContextAndClose(t *testing.T) {
