@@ -176,6 +176,11 @@ func (c *Client) routeAt(t *topicState, parts []*partition, p *pending, now time
 	if useSticky {
 		idx = t.sticky.partition(parts)
 	} else if int(idx) >= n {
+		if idx == invalidPartition {
+			// ManualPartitioner's answer for a negative Record.Partition:
+			// report what the record asked for.
+			idx = r.Partition
+		}
 		return &InvalidPartitionError{Topic: t.name, Partition: idx, Partitions: n}
 	}
 	part := parts[idx]
@@ -243,8 +248,7 @@ func validTopic(name string) error {
 	case name == "." || name == "..":
 		return fmt.Errorf("%w: topic name %q is not allowed", ErrInvalidRecord, name)
 	}
-	for i := 0; i < len(name); i++ {
-		ch := name[i]
+	for _, ch := range name { // runes, so the message names the character, not a byte of it
 		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == '-') {
 			return fmt.Errorf("%w: topic name %q has the illegal character %q (legal: a-z A-Z 0-9 . _ -)", ErrInvalidRecord, name, ch)
 		}
