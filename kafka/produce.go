@@ -162,10 +162,6 @@ func (c *Client) unqueue(p *pending, err error) (*pending, error) {
 	return nil, err
 }
 
-func (c *Client) route(t *topicState, parts []*partition, p *pending) error {
-	return c.routeAt(t, parts, p, time.Now())
-}
-
 // routeAt chooses the record's partition and appends it there, under that
 // partition's mutex only.
 func (c *Client) routeAt(t *topicState, parts []*partition, p *pending, now time.Time) error {
@@ -249,9 +245,13 @@ func validTopic(name string) error {
 		return fmt.Errorf("%w: topic name %q is not allowed", ErrInvalidRecord, name)
 	}
 	for _, ch := range name { // runes, so the message names the character, not a byte of it
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == '-') {
+		if !legalTopicChar(ch) {
 			return fmt.Errorf("%w: topic name %q has the illegal character %q (legal: a-z A-Z 0-9 . _ -)", ErrInvalidRecord, name, ch)
 		}
 	}
 	return nil
+}
+
+func legalTopicChar(ch rune) bool {
+	return ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == '-'
 }

@@ -316,7 +316,7 @@ func TestRetriesResendLowestFirstInOrder(t *testing.T) {
 	}
 	h.p.Ack(bs[0], 0, -1)
 	b := h.drain()
-	if b != bs[1] || b.Attempts != 2 || b.LastErr != errNL {
+	if b != bs[1] || b.Attempts != 2 || !errors.Is(b.LastErr, errNL) {
 		t.Fatalf("second resend = seq %d attempts %d", b.BaseSeq, b.Attempts)
 	}
 	h.p.Ack(b, 1, -1)
@@ -563,7 +563,7 @@ func TestAbortFailsQueuedOnly(t *testing.T) {
 	if n := h.p.Abort(errClosed); n != 1 {
 		t.Fatalf("aborted %d batches, want 1", n)
 	}
-	if len(h.done) != 1 || h.done[0].Err != errClosed || len(h.done[0].Items) != 3 {
+	if len(h.done) != 1 || !errors.Is(h.done[0].Err, errClosed) || len(h.done[0].Items) != 3 {
 		t.Fatalf("done = %+v", h.done)
 	}
 	h.p.Ack(onWire, 7, -1)
