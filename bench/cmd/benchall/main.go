@@ -70,7 +70,7 @@ func main() {
 	lingers := flag.String("tp-lingers", "0,5ms", "equalised lingers for the throughput runs")
 	rates := flag.String("rates", "1000,10000,100000", "fixed rates (records/s) for the async latency runs")
 	dur := flag.Duration("d", 0, "duration of sync and fixed-rate runs (default 5s, quick 2s)")
-	g := flag.Int("g", 8, "goroutines in the sync latency run")
+	gList := flag.String("g", "1,8,64", "goroutines of the sync latency runs, one scenario each")
 	compression := flag.String("compression", "none", "compression for every run")
 	brokers := flag.String("brokers", "", "use this running broker instead of the sink (e.g. a real Kafka)")
 	real := flag.Bool("real", false, "also run the throughput scenarios and Java's ProducerPerformance against a real single-node Kafka 4.4 started from scripts/kafka-libs.sh jars")
@@ -105,7 +105,7 @@ func main() {
 	}
 
 	rep := Report{Date: time.Now().UTC(), Env: collectEnv(runnerBin), Quick: *quick, Partitions: *partitions,
-		RecordSize: *size, Records: *n, Duration: dur.String(), Goroutines: *g, Build: notes, Broker: "sink"}
+		RecordSize: *size, Records: *n, Duration: dur.String(), Build: notes, Broker: "sink"}
 	if *brokers != "" {
 		rep.Broker = *brokers
 	}
@@ -115,9 +115,18 @@ func main() {
 			Title: fmt.Sprintf("Async throughput, linger %s for every client, batches ~1 MiB", l),
 			Args:  []string{"-mode", "async", "-n", fmt.Sprint(*n), "-linger", l, "-batch-bytes", "1048576", "-warmup", "10000"}})
 	}
-	rep.Scenarios = append(rep.Scenarios, Scenario{ID: "sync-defaults", Mode: harness.ModeSync,
-		Title: fmt.Sprintf("Synchronous produce latency, %d goroutines, each client's default linger and batching", *g),
-		Args:  []string{"-mode", "sync", "-g", fmt.Sprint(*g), "-d", dur.String(), "-n", "0", "-linger", "default"}})
+	for _, g := range strings.Split(*gList, ",") {
+		id := "sync-" + g
+		if g == "8" {
+			id = "sync-defaults" // the ID of earlier reports
+		}
+		rep.Scenarios = append(rep.Scenarios, Scenario{ID: id, Mode: harness.ModeSync,
+			Title: fmt.Sprintf("Synchronous produce latency, %s goroutines calling ProduceSync, each client's default linger and batching", g),
+			Args:  []string{"-mode", "sync", "-g", g, "-d", dur.String(), "-n", "0", "-linger", "default"}})
+		if rep.Goroutines == 0 {
+			rep.Goroutines, _ = strconv.Atoi(g)
+		}
+	}
 	for _, r := range strings.Split(*rates, ",") {
 		rep.Scenarios = append(rep.Scenarios, Scenario{ID: "rate-" + r, Mode: harness.ModeRate,
 			Title: fmt.Sprintf("Async latency at a fixed %s records/s, each client's default linger and batching", r),

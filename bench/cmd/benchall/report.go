@@ -98,7 +98,7 @@ func markdown(rep *Report, clients []string) string {
 	w("partitioner for keyless records. Where a client cannot match, the table says so. \"Throughput\" is the configuration of\n")
 	w("the throughput runs (equalised linger, ~1 MiB batches); \"defaults\" is what the latency runs use: the client's own\n")
 	w("linger and batching, as a user gets without tuning.\n\n| client | throughput | defaults |\n|---|---|---|\n")
-	tp, def := firstScenario(rep, harness.ModeAsync), "sync-defaults"
+	tp, def := firstScenario(rep, harness.ModeAsync), firstScenario(rep, harness.ModeSync)
 	for _, c := range clients {
 		w("| %s | %s | %s |\n", c, settingsOf(rep, tp, c), settingsOf(rep, def, c))
 	}
@@ -149,14 +149,24 @@ func markdown(rep *Report, clients []string) string {
 		if sc.Mode != harness.ModeSync {
 			continue
 		}
-		w("### %s\n\n| client | calls/s | p50 | p99 | p99.9 | max | CPU/call | allocs/call | peak RSS | check |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", sc.Title)
+		w("### %s\n\n| client | calls/s | vs franz-go | p50 | p99 | p99.9 | max | CPU/call | allocs/call | peak RSS | check |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", sc.Title)
+		franz := 0.0
+		for _, r := range runsFor(rep, sc.ID) {
+			if r.Result.Client == "franz-go" && r.Error == "" {
+				franz = r.Result.RecPerSec
+			}
+		}
 		for _, r := range runsFor(rep, sc.ID) {
 			x := r.Result
 			if r.Error != "" && x.Latencies == 0 {
-				w("| %s | – | – | – | – | – | – | – | – | %s |\n", x.Client, status(r))
+				w("| %s | – | – | – | – | – | – | – | – | – | %s |\n", x.Client, status(r))
 				continue
 			}
-			w("| %s | %s | %s | %s | %s | %s | %.1f µs | %.1f | %.0f MiB | %s |\n", x.Client, fmtInt(x.RecPerSec),
+			ratio := "–"
+			if franz > 0 {
+				ratio = fmt.Sprintf("%.2f×", x.RecPerSec/franz)
+			}
+			w("| %s | %s | %s | %s | %s | %s | %s | %.1f µs | %.1f | %.0f MiB | %s |\n", x.Client, fmtInt(x.RecPerSec), ratio,
 				fmtLatency(x.P50us), fmtLatency(x.P99us), fmtLatency(x.P999us), fmtLatency(x.MaxUs),
 				x.CPUNsPerRec/1e3, x.AllocsPer, x.PeakRSSMiB, status(r))
 		}
