@@ -38,6 +38,7 @@ type sender struct {
 	inflight atomic.Int32
 	start    int        // round-robin start index (sender goroutine only)
 	conn     *conn.Conn // sender goroutine only
+	pace     pacer      // adaptive batching (pacer.go); sender goroutine only
 }
 
 func newSender(c *Client, id int32) *sender {
@@ -182,7 +183,17 @@ func (s *sender) work(now time.Time) time.Time {
 		return next
 	}
 	for int(s.inflight.Load()) < c.cfg.maxInFlight {
-		if !s.sendOne(cn, parts, now) {
+		minBytes, at := 0, time.Time{}
+		if c.cfg.linger == 0 {
+			minBytes, at = s.pace.minBytes(now, int(s.inflight.Load()), c.cfg.batchMaxBytes)
+		}
+		if !s.sendOne(cn, parts, now, minBytes) {
+			soonest(at)
+			if minBytes > 0 {
+				// A held batch goes at pacerMaxHold even if no response
+				// comes first (a stalled broker): look again by then.
+				soonest(now.Add(pacerMaxHold))
+			}
 			break
 		}
 	}
@@ -229,17 +240,34 @@ type produceReq struct {
 // sendOne drains at most one batch per partition, round-robin from a
 // moving start, within WithMaxRequestBytes (the first batch always fits),
 // and sends them as one request. It reports whether anything was sent.
-func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time) bool {
+// minBytes is the adaptive policy's ask (pacer.go): the first pass takes
+// only batches that may go on their own; if one does, a second pass lets
+// the small batches of the other partitions ride along in the same request.
+func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time, minBytes int) bool {
 	c := s.c
 	v, _ := cn.Version(wire.APIKeyProduce) // >= minProduceVersion: work checked
 	v = min(v, maxProduceVersion)
 	st := c.idem.state()
-	dp := batch.DrainParams{Now: now, Flush: c.flushing.Load() > 0 || c.closed.Load(), ProducerID: st.pid, Epoch: st.epoch}
+	dp := batch.DrainParams{Now: now, Flush: c.flushing.Load() > 0 || c.closed.Load(), ProducerID: st.pid, Epoch: st.epoch,
+		MinBytes: minBytes, MaxHold: pacerMaxHold}
 	room := c.cfg.maxRequestBytes
 	pr := &produceReq{s: s}
 	n := len(parts)
-	for i := 0; i < n; i++ {
+	passes := 1
+	if minBytes > 0 {
+		passes = 2
+	}
+	for i := 0; i < passes*n; i++ {
 		p := parts[(s.start+i)%n]
+		if i == n {
+			if len(pr.batches) == 0 {
+				break // nothing may go on its own: nothing to ride along with
+			}
+			dp.MinBytes = 0
+		}
+		if i >= n && pr.has(p) {
+			continue
+		}
 		dp.MaxBytes = room
 		if len(pr.batches) == 0 {
 			dp.MaxBytes = math.MaxInt
@@ -265,6 +293,11 @@ func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time) bool 
 	if len(pr.batches) == 0 {
 		return false
 	}
+	records := 0
+	for _, b := range pr.batches {
+		records += len(b.Items)
+	}
+	s.pace.sent(now, records)
 	pr.req.Acks = int16(c.cfg.acks)
 	pr.req.TimeoutMs = int32(min(c.cfg.requestTimeout/time.Millisecond, math.MaxInt32))
 	s.inflight.Add(1)
@@ -274,6 +307,15 @@ func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time) bool 
 		return false
 	}
 	return true
+}
+
+func (pr *produceReq) has(p *partition) bool {
+	for _, x := range pr.parts {
+		if x == p {
+			return true
+		}
+	}
+	return false
 }
 
 func (pr *produceReq) add(p *partition, b *batch.Batch[*pending]) {

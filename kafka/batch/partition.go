@@ -101,6 +101,12 @@ type DrainParams struct {
 	// Flush makes unfilled batches ready regardless of linger (Flush,
 	// Close).
 	Flush bool
+	// MinBytes and MaxHold are the adaptive policy (linger 0 only): when
+	// MinBytes > 0, an unfilled batch that nobody awaits waits while it is
+	// smaller than MinBytes and younger than MaxHold. The caller sets them
+	// from its broker's load (kafka/pacer.go); 0 sends whatever is there.
+	MinBytes int
+	MaxHold  time.Duration
 	// ProducerID and Epoch are the producer's current state (idempotent
 	// only; a negative ProducerID means "not known yet": nothing drains).
 	ProducerID int64
@@ -207,14 +213,19 @@ func (p *Partition[T]) Drain(dp DrainParams) (*Batch[T], Status) {
 	return nil, Empty
 }
 
-// ready is the readiness policy for a never-sent batch. Linger 0 is the
-// adaptive default: the caller only drains when its connection has a free
-// in-flight slot, so an idle pipe takes whatever is there and a busy one
-// lets batches grow. (Hook: a guard against floods of tiny requests at
-// medium rates belongs here, e.g. "not before N bytes unless idle".)
+// ready is the readiness policy for a never-sent batch. A positive linger
+// is the classic one. Linger 0 is the adaptive default: the caller drains
+// only when its connection has a free in-flight slot, and it asks for
+// MinBytes when its broker is busy or was sent to very recently, so an
+// idle pipe takes whatever is there and a busy one lets batches grow.
 func (p *Partition[T]) ready(b *Batch[T], dp DrainParams) bool {
-	return b.state == stateClosed || b.urgent || dp.Flush || p.cfg.Linger == 0 ||
-		dp.Now.Sub(b.Created) >= p.cfg.Linger
+	if b.state == stateClosed || b.urgent || dp.Flush {
+		return true
+	}
+	if p.cfg.Linger > 0 {
+		return dp.Now.Sub(b.Created) >= p.cfg.Linger
+	}
+	return dp.MinBytes <= 0 || b.builder.Size() >= dp.MinBytes || dp.Now.Sub(b.Created) >= dp.MaxHold
 }
 
 func (p *Partition[T]) popHead() {

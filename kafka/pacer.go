@@ -1,0 +1,84 @@
+package kafka
+
+import (
+	"math"
+	"time"
+)
+
+// The adaptive batching policy (linger 0, the default) in one place.
+//
+// An idle pipe sends at once: a lone record pays no linger. But "send
+// whenever a slot is free" floods a broker with one-record requests at
+// medium rates (10k records/s could be 10k requests/s to a fast broker),
+// and a request costs the broker far more than a record. So, per broker:
+//
+//   - a small batch (below pacerBigBatch, not full, not awaited by
+//     ProduceSync, not flushed) goes only when nothing is in flight to that
+//     broker *and* at least gap has passed since the last request, where gap
+//     grows with the records/s the broker has been getting beyond
+//     pacerFreeRate (1 µs per record/s: 1k records/s → 0, 2k → 1 ms,
+//     10k → 9 ms) up to pacerMaxHold, and vanishes when the traffic stops;
+//   - while a request is in flight the next batches grow by themselves, so
+//     a slow (busy) broker gets fewer, larger requests;
+//   - a big batch, a full one or one older than pacerMaxHold uses any free
+//     in-flight slot (pipelining at high rates), and small batches of other
+//     partitions ride along in the same request, free in request count.
+//
+// A positive WithLinger replaces all this with the classic fixed linger.
+const (
+	pacerBigBatch     = 256 << 10
+	pacerGapPerRecSec = time.Microsecond
+	pacerFreeRate     = 1000 // records/s below which only the idle-pipe rule applies
+	pacerMaxHold      = 10 * time.Millisecond
+	pacerRateWindow   = 100 * time.Millisecond // time constant of the rate estimate
+)
+
+// pacer is one broker's request pacing state (its sender goroutine only).
+type pacer struct {
+	last  time.Time // when the last request went
+	count float64   // records sent, decayed with time constant pacerRateWindow
+	at    time.Time // when count was last updated
+}
+
+// rate estimates the records/s recently sent to the broker.
+func (pc *pacer) rate(now time.Time) float64 {
+	if pc.at.IsZero() {
+		return 0
+	}
+	tau := pacerRateWindow.Seconds()
+	return pc.count * math.Exp(-now.Sub(pc.at).Seconds()/tau) / tau
+}
+
+// sent records a request of n records.
+func (pc *pacer) sent(now time.Time, n int) {
+	tau := pacerRateWindow.Seconds()
+	if !pc.at.IsZero() {
+		pc.count *= math.Exp(-now.Sub(pc.at).Seconds() / tau)
+	}
+	pc.count += float64(n)
+	pc.at, pc.last = now, now
+}
+
+// gap is the minimum time between two requests of small batches.
+func (pc *pacer) gap(now time.Time) time.Duration {
+	over := pc.rate(now) - pacerFreeRate
+	if over <= 0 {
+		return 0
+	}
+	return min(time.Duration(over*float64(pacerGapPerRecSec)), pacerMaxHold)
+}
+
+// minBytes returns the size below which an unfilled, non-urgent batch
+// younger than pacerMaxHold must wait (0: every batch may go), and, when
+// it is not 0 and the pipe is idle, when to look again (a response wakes
+// the sender otherwise).
+func (pc *pacer) minBytes(now time.Time, inflight, batchMax int) (int, time.Time) {
+	if inflight == 0 {
+		at := pc.last.Add(pc.gap(now))
+		if !now.Before(at) {
+			return 0, time.Time{}
+		}
+		return min(pacerBigBatch, batchMax), at
+	}
+	return min(pacerBigBatch, batchMax), time.Time{}
+}
