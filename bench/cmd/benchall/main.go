@@ -75,6 +75,8 @@ func main() {
 	brokers := flag.String("brokers", "", "use this running broker instead of the sink (e.g. a real Kafka)")
 	real := flag.Bool("real", false, "also run the throughput scenarios and Java's ProducerPerformance against a real single-node Kafka 4.4 started from scripts/kafka-libs.sh jars")
 	out := flag.String("out", "../docs", "directory for benchmarks.md, its SVGs and benchmarks.json")
+	cost := flag.Bool("broker-cost", false, "only run the real-Kafka latency and broker-cost runs (gregor, franz-go, Java at -rates and saturation) and write latency.md")
+	costN := flag.Int("cost-max-n", 500_000, "-broker-cost: records of the saturation runs")
 	flag.Parse()
 
 	if *n == 0 {
@@ -102,6 +104,15 @@ func main() {
 	}
 	for _, n := range notes {
 		log.Print(n)
+	}
+
+	if *cost {
+		crep := CostReport{Date: time.Now().UTC(), Env: collectEnv(runnerBin), Duration: dur.String(), MaxN: *costN}
+		goClients := []string{"gregor", "franz-go"}
+		runBrokerCost(&crep, runnerBin, goClients, strings.Split(*rates, ","), *partitions, *size, *costN, *dur)
+		must(os.MkdirAll(*out, 0o755))
+		writeCostReport(&crep, *out, goClients)
+		return
 	}
 
 	rep := Report{Date: time.Now().UTC(), Env: collectEnv(runnerBin), Quick: *quick, Partitions: *partitions,
@@ -223,7 +234,7 @@ func runOne(runnerBin, sinkBin, brokers string, partitions int, sc Scenario, cli
 // and runs Java's ProducerPerformance with the same settings.
 func runReal(rep *Report, runnerBin string, clients, common []string, partitions, n, size int, lingers []string) {
 	log.Printf("starting Kafka 4.4")
-	k, err := startRealKafka(partitions)
+	k, err := startRealKafka(partitions, 0)
 	if err != nil {
 		rep.RealError = err.Error()
 		log.Print(err)

@@ -35,7 +35,10 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func startRealKafka(partitions int) (*realKafka, error) {
+// startRealKafka starts the broker. advertise, if not zero, is the port
+// the broker tells clients to connect to (a counting proxy in front of it,
+// see proxy.go); zero advertises the broker's own port.
+func startRealKafka(partitions, advertise int) (*realKafka, error) {
 	root, err := filepath.Abs("..")
 	if err != nil {
 		return nil, err
@@ -59,11 +62,14 @@ func startRealKafka(partitions int) (*realKafka, error) {
 		return nil, err
 	}
 	k.brokers = fmt.Sprintf("127.0.0.1:%d", port)
+	if advertise == 0 {
+		advertise = port
+	}
 	props := fmt.Sprintf(`process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:%[2]d
 listeners=PLAINTEXT://127.0.0.1:%[1]d,CONTROLLER://127.0.0.1:%[2]d
-advertised.listeners=PLAINTEXT://127.0.0.1:%[1]d
+advertised.listeners=PLAINTEXT://127.0.0.1:%[5]d
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=%[3]s
@@ -77,7 +83,7 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
-`, port, cport, filepath.Join(k.dir, "data"), partitions)
+`, port, cport, filepath.Join(k.dir, "data"), partitions, advertise)
 	propsFile := filepath.Join(k.dir, "server.properties")
 	if err := os.WriteFile(propsFile, []byte(props), 0o644); err != nil {
 		return nil, err

@@ -172,6 +172,9 @@ func markdown(rep *Report, clients []string) string {
 		}
 		w("\n")
 	}
+	w("### On a real Kafka 4.4: latency, Produce requests/s and broker CPU, gregor vs franz-go vs Java\n\n")
+	w("Generated separately by `go run ./cmd/benchall -broker-cost` (a real broker behind a request-counting proxy); table and\n")
+	w("method in [latency.md](latency.md).\n\n![real Kafka latency and requests vs rate](latency-real.svg)\n\n")
 	w("### Async latency at fixed rates, each client's defaults\n\n| client | target rec/s | achieved rec/s | p50 | p99 | p99.9 | max | CPU/rec | allocs/rec | peak RSS | check |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	for _, c := range clients {
 		for _, sc := range rep.Scenarios {

@@ -12,6 +12,7 @@ import (
 
 var palette = map[string]string{
 	"gregor": "#2b6cb0", "franz-go": "#dd6b20", "sarama": "#38a169", "kafka-go": "#805ad5", "confluent": "#c53030",
+	"java": "#1a202c",
 }
 
 func color(c string) string {

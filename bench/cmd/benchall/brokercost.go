@@ -1,0 +1,301 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gregorkafka/gregor/bench/internal/harness"
+)
+
+// CostRun is one client at one offered rate against the real broker, with
+// what it cost the broker. Target "max" is saturation (async, as fast as
+// the client goes).
+type CostRun struct {
+	Client    string  `json:"client"`
+	Target    string  `json:"target"`
+	Records   int64   `json:"records"`     // records the client sent (warm-up included)
+	RecPerSec float64 `json:"rec_per_sec"` // as the client measured it
+	P50us     float64 `json:"p50_us"`
+	P99us     float64 `json:"p99_us"`
+	P999us    float64 `json:"p999_us"`
+	Requests  int     `json:"requests"`    // Produce requests the proxy saw
+	Window    float64 `json:"window_s"`    // first to last Produce request
+	ReqPerSec float64 `json:"req_per_sec"` // Requests / Window
+	RecPerReq float64 `json:"rec_per_req"`
+	BrokerCPU float64 `json:"broker_cpu_s"` // broker JVM CPU seconds in the window
+	CPUPerRec float64 `json:"broker_cpu_us_per_rec"`
+	CPUUtil   float64 `json:"broker_cores_busy"`
+	Settings  string  `json:"settings,omitempty"`
+	Error     string  `json:"error,omitempty"`
+}
+
+// CostReport is the output of -broker-cost.
+type CostReport struct {
+	Date     time.Time `json:"date"`
+	Env      Env       `json:"env"`
+	Duration string    `json:"duration"`
+	MaxN     int       `json:"max_records"`
+	Runs     []CostRun `json:"runs"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// runBrokerCost measures async callback latency and broker cost (Produce
+// requests/s and broker CPU per record) at fixed rates and at saturation,
+// for each Go client in goClients and for Java's ProducerPerformance, every
+// one with its default batching, against one real Kafka 4.4 broker behind a
+// counting proxy.
+func runBrokerCost(rep *CostReport, runnerBin string, goClients, rates []string, partitions, size, maxN int, dur time.Duration) {
+	// The proxy needs the broker's port and the broker needs the proxy's:
+	// listen first, then start the broker advertising the proxy.
+	px, err := startProxy("")
+	if err != nil {
+		rep.Error = err.Error()
+		return
+	}
+	log.Printf("starting Kafka 4.4 behind a counting proxy on %s", px.addr())
+	k, err := startRealKafka(partitions, px.port())
+	if err != nil {
+		px.stop()
+		rep.Error = err.Error()
+		return
+	}
+	px.mu.Lock()
+	px.target = k.brokers
+	px.mu.Unlock()
+	defer k.stop()
+	defer px.stop()
+	cpu := startCPUSampler(k.cmd.Process.Pid)
+	defer cpu.stop()
+	// Warm the broker up (JIT, log segments) so the first measured client
+	// does not pay for it.
+	for _, cl := range goClients {
+		wt := fmt.Sprintf("cost-warmup-%s-%d", cl, time.Now().UnixNano())
+		if err := createTopic(px.addr(), wt, partitions); err == nil {
+			var cr CostRun
+			cr.Client = cl
+			goRun(&cr, runnerBin, px.addr(), wt, "20000", size, maxN, 3*time.Second)
+			log.Printf("broker warm-up with %s: %.0f rec/s %s", cl, cr.RecPerSec, cr.Error)
+		}
+	}
+
+	targets := append(append([]string(nil), rates...), "max")
+	for _, target := range targets {
+		for _, cl := range append(append([]string(nil), goClients...), "java") {
+			cr := CostRun{Client: cl, Target: target}
+			topic := fmt.Sprintf("cost-%s-%s-%d", target, cl, time.Now().UnixNano())
+			if err := createTopic(px.addr(), topic, partitions); err != nil {
+				cr.Error = err.Error()
+				rep.Runs = append(rep.Runs, cr)
+				continue
+			}
+			m := px.mark()
+			if cl == "java" {
+				javaRun(&cr, k, px.addr(), topic, target, size, maxN, dur)
+			} else {
+				goRun(&cr, runnerBin, px.addr(), topic, target, size, maxN, dur)
+			}
+			times := px.since(m)
+			cr.Requests = len(times)
+			if len(times) > 1 {
+				from, to := times[0], times[len(times)-1]
+				cr.Window = to.Sub(from).Seconds()
+				cr.ReqPerSec = float64(len(times)) / cr.Window
+				cr.BrokerCPU = cpu.between(from, to).Seconds()
+				cr.CPUUtil = cr.BrokerCPU / cr.Window
+			}
+			if cr.Requests > 0 {
+				cr.RecPerReq = float64(cr.Records) / float64(cr.Requests)
+			}
+			if cr.Records > 0 {
+				cr.CPUPerRec = cr.BrokerCPU * 1e6 / float64(cr.Records)
+			}
+			log.Printf("cost %-6s %-8s %9.0f rec/s p50 %8.0fµs p99 %8.0fµs  %7.0f req/s  %6.1f rec/req  broker %6.2f µs/rec %4.2f cores %s",
+				target, cl, cr.RecPerSec, cr.P50us, cr.P99us, cr.ReqPerSec, cr.RecPerReq, cr.CPUPerRec, cr.CPUUtil, cr.Error)
+			rep.Runs = append(rep.Runs, cr)
+		}
+	}
+}
+
+func goRun(cr *CostRun, runnerBin, brokers, topic, target string, size, maxN int, dur time.Duration) {
+	args := []string{"-client", cr.Client, "-brokers", brokers, "-topic", topic, "-size", fmt.Sprint(size),
+		"-linger", "default", "-warmup", "100"}
+	if target == "max" {
+		args = append(args, "-mode", "async", "-n", fmt.Sprint(maxN))
+	} else {
+		args = append(args, "-mode", "rate", "-rate", target, "-d", dur.String())
+	}
+	var stderr strings.Builder
+	cmd := exec.Command(runnerBin, args...)
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	var out struct {
+		harness.Result
+		Error string `json:"error"`
+	}
+	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
+		cr.Error = fmt.Sprintf("runner: %v; %s", err, firstLines(stderr.String(), 3))
+		return
+	}
+	r := out.Result
+	cr.Records, cr.RecPerSec, cr.Settings, cr.Error = r.Produced, r.RecPerSec, r.Settings, out.Error
+	cr.P50us, cr.P99us, cr.P999us = r.P50us, r.P99us, r.P999us
+}
+
+var perfLine = regexp.MustCompile(`(\d+) records sent, ([\d.]+) records/sec \([\d.]+ MB/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th`)
+
+// javaRun runs ProducerPerformance with the producer's defaults (Kafka 4.x:
+// acks=all, idempotence on, linger.ms 5, batch.size 16 KiB); only the
+// bootstrap address is set. Its percentiles are whole milliseconds.
+func javaRun(cr *CostRun, k *realKafka, brokers, topic, target string, size, maxN int, dur time.Duration) {
+	n, tput := maxN, "-1"
+	if target != "max" {
+		r, _ := strconv.Atoi(target)
+		n, tput = int(float64(r)*dur.Seconds()), target
+	}
+	cr.Settings = "ProducerPerformance, producer defaults (acks=all, idempotent, linger.ms=5, batch.size=16384)"
+	out, err := exec.Command("java", "-Xmx512m", k.logArg, "-cp", k.cp, "org.apache.kafka.tools.ProducerPerformance",
+		"--topic", topic, "--num-records", fmt.Sprint(n), "--record-size", fmt.Sprint(size), "--throughput", tput,
+		"--producer-props", "bootstrap.servers="+brokers).CombinedOutput()
+	m := perfLine.FindStringSubmatch(string(out))
+	if m == nil {
+		cr.Error = fmt.Sprintf("ProducerPerformance: %v: %s", err, firstLines(string(out), 3))
+		return
+	}
+	f := func(i int) float64 { v, _ := strconv.ParseFloat(m[i], 64); return v }
+	cr.Records, cr.RecPerSec = int64(f(1)), f(2)
+	cr.P50us, cr.P99us, cr.P999us = f(5)*1e3, f(7)*1e3, f(8)*1e3
+}
+
+func writeCostReport(rep *CostReport, dir string, clients []string) {
+	raw, _ := json.MarshalIndent(rep, "", "  ")
+	must(os.WriteFile(filepath.Join(dir, "latency.json"), raw, 0o644))
+	must(os.WriteFile(filepath.Join(dir, "latency-real.svg"), []byte(costSVG(rep, clients)), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "latency.md"), []byte(costMarkdown(rep, clients)), 0o644))
+	log.Printf("wrote %s", filepath.Join(dir, "latency.md"))
+}
+
+func costMarkdown(rep *CostReport, clients []string) string {
+	var b strings.Builder
+	w := func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }
+	w("# Latency and broker cost on a real Kafka 4.4: gregor, franz-go, Java\n\n")
+	w("Commit %s. How gregor decides when to send: [producer.md](producer.md#batching-adaptive-by-default).\n\n", rep.Env.Commit)
+	w("_Generated by `cd bench && go run ./cmd/benchall -broker-cost` on %s. Do not edit by hand: rerun it. Raw numbers: [latency.json](latency.json)._\n\n",
+		rep.Date.Format("2006-01-02 15:04 UTC"))
+	w("**Ratios within one run, not absolute numbers.** %s (%d cores), load average %s at the start; the broker, the clients and the\n", rep.Env.CPU, rep.Env.Cores, rep.Env.Load)
+	w("counting proxy share the same cores.\n\n")
+	w("Setup: Apache Kafka 4.4.0, one node (broker and controller), 8 partitions, replication factor 1; keyless records\n")
+	w("of 100 value bytes; **every client with its default options** (acks=all and idempotence are the default in all three).\n")
+	w("Fixed-rate runs offer the rate for %s from one goroutine (Java: `ProducerPerformance --throughput N`); \"max\" sends\n", rep.Duration)
+	w("%d records as fast as the client takes them.\n\n", rep.MaxN)
+	w("* **p50, p99**: async callback latency. Go clients: from the time a record was *due* to its callback. Java:\n")
+	w("  ProducerPerformance's own figure (send() to callback, whole milliseconds).\n")
+	w("* **requests/s**: Produce requests counted by a TCP proxy in front of the broker (the broker advertises the\n")
+	w("  proxy, so every client goes through it; it reads each frame's API key) between the run's first and last Produce.\n")
+	w("* **broker CPU**: the broker JVM's utime+stime (/proc/<pid>/stat) over the same window; per record and in cores busy.\n")
+	w("  It includes the broker's idle work (controller, timers), the same for every client.\n\n")
+	if rep.Error != "" {
+		w("**Run failed:** %s\n\n", rep.Error)
+	}
+	w("![latency and broker cost vs rate](latency-real.svg)\n\n")
+	w("| rate | client | achieved rec/s | p50 | p99 | p99.9 | Produce req/s | records/req | broker CPU/rec | broker cores busy | note |\n")
+	w("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	for _, r := range rep.Runs {
+		if r.Error != "" && r.Records == 0 {
+			w("| %s | %s | – | – | – | – | – | – | – | – | %s |\n", r.Target, r.Client, r.Error)
+			continue
+		}
+		w("| %s | %s | %s | %s | %s | %s | %s | %.1f | %.2f µs | %.2f | %s |\n", r.Target, r.Client, fmtInt(r.RecPerSec),
+			fmtLatency(r.P50us), fmtLatency(r.P99us), fmtLatency(r.P999us), fmtInt(r.ReqPerSec), r.RecPerReq, r.CPUPerRec, r.CPUUtil, r.Error)
+	}
+	w("\nSettings as each client reported them:\n\n")
+	seen := map[string]bool{}
+	for _, r := range rep.Runs {
+		if r.Settings != "" && !seen[r.Client] {
+			seen[r.Client] = true
+			w("* %s: %s\n", r.Client, r.Settings)
+		}
+	}
+	return b.String()
+}
+
+// costSVG draws p50 callback latency (left) and Produce requests/s (right)
+// against the offered rate, log axes, one line per client.
+func costSVG(rep *CostReport, clients []string) string {
+	const W, H, panel, left, top, bottom = 900, 380, 360, 70, 50, 50
+	clients = append(append([]string(nil), clients...), "java")
+	var rates []float64
+	for _, r := range rep.Runs {
+		if v, err := strconv.ParseFloat(r.Target, 64); err == nil && (len(rates) == 0 || rates[len(rates)-1] != v) {
+			rates = append(rates, v)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", W, H)
+	b.WriteString(`<rect width="100%" height="100%" fill="white"/><text x="10" y="22" font-size="15" font-weight="bold">Real Kafka 4.4, client defaults: async p50 latency and Produce requests/s vs offered rate (lower is better)</text>` + "\n")
+	if len(rates) < 2 {
+		b.WriteString("</svg>\n")
+		return b.String()
+	}
+	xlo, xhi := math.Log10(rates[0]), math.Log10(rates[len(rates)-1])
+	ph := float64(H - top - bottom)
+	for pi, metric := range []struct {
+		name string
+		get  func(CostRun) float64
+		fmt  func(float64) string
+	}{
+		{"p50 callback latency", func(r CostRun) float64 { return r.P50us }, fmtLatency},
+		{"Produce requests/s at the broker", func(r CostRun) float64 { return r.ReqPerSec }, fmtInt},
+	} {
+		x0 := float64(left + pi*(panel+100))
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, r := range rep.Runs {
+			if v := metric.get(r); v > 0 && r.Target != "max" {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+		if math.IsInf(lo, 0) {
+			continue
+		}
+		ylo, yhi := math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi))
+		if yhi == ylo {
+			yhi++
+		}
+		X := func(r float64) float64 { return x0 + panel*(math.Log10(r)-xlo)/(xhi-xlo) }
+		Y := func(v float64) float64 { return float64(top) + ph*(1-(math.Log10(math.Max(v, 1e-9))-ylo)/(yhi-ylo)) }
+		fmt.Fprintf(&b, `<text x="%.0f" y="%d" font-weight="bold">%s</text>`+"\n", x0, top-12, metric.name)
+		for e := ylo; e <= yhi; e++ {
+			y := Y(math.Pow(10, e))
+			fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e2e8f0"/><text x="%.0f" y="%.1f" text-anchor="end">%s</text>`+"\n",
+				x0, x0+panel, y, y, x0-6, y+4, metric.fmt(math.Pow(10, e)))
+		}
+		for _, r := range rates {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s/s</text>`+"\n", X(r), H-bottom+18, fmtInt(r))
+		}
+		for _, c := range clients {
+			var pts []string
+			for _, r := range rep.Runs {
+				rate, err := strconv.ParseFloat(r.Target, 64)
+				if r.Client != c || err != nil || metric.get(r) <= 0 {
+					continue
+				}
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", X(rate), Y(metric.get(r))))
+				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`, X(rate), Y(metric.get(r)), color(c))
+			}
+			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", color(c), strings.Join(pts, " "))
+		}
+	}
+	for i, c := range clients {
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="14" height="4" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n", left+i*120, H-14, color(c), left+i*120+20, H-8, c)
+	}
+	b.WriteString("</svg>\n")
+	return b.String()
+}
