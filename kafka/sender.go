@@ -36,9 +36,10 @@ type sender struct {
 	parts atomic.Pointer[[]*partition] // copy-on-write under mu
 
 	inflight atomic.Int32
-	start    int        // round-robin start index (sender goroutine only)
-	conn     *conn.Conn // sender goroutine only
-	pace     pacer      // adaptive batching (pacer.go); sender goroutine only
+	rtt      atomic.Int64 // smoothed Produce round trip, ns (pacer.go)
+	start    int          // round-robin start index (sender goroutine only)
+	conn     *conn.Conn   // sender goroutine only
+	pace     pacer        // adaptive batching (pacer.go); sender goroutine only
 }
 
 func newSender(c *Client, id int32) *sender {
@@ -185,7 +186,7 @@ func (s *sender) work(now time.Time) time.Time {
 	for int(s.inflight.Load()) < c.cfg.maxInFlight {
 		minBytes, at := 0, time.Time{}
 		if c.cfg.linger == 0 {
-			minBytes, at = s.pace.minBytes(now, int(s.inflight.Load()), c.cfg.batchMaxBytes)
+			minBytes, at = s.pace.minBytes(now, int(s.inflight.Load()), c.cfg.batchMaxBytes, time.Duration(s.rtt.Load()))
 		}
 		if !s.sendOne(cn, parts, now, minBytes) {
 			soonest(at)
@@ -235,6 +236,15 @@ type produceReq struct {
 	req     wire.ProduceRequest
 	batches []*batch.Batch[*pending]
 	parts   []*partition
+	sentAt  time.Time
+}
+
+// timed feeds the request's round trip to the pacer, then completes it.
+func (pr *produceReq) timed(resp wire.Response, err error) {
+	if err == nil {
+		pr.s.observeRTT(time.Since(pr.sentAt))
+	}
+	pr.done(resp, err)
 }
 
 // sendOne drains at most one batch per partition, round-robin from a
@@ -301,7 +311,8 @@ func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time, minBy
 	pr.req.Acks = int16(c.cfg.acks)
 	pr.req.TimeoutMs = int32(min(c.cfg.requestTimeout/time.Millisecond, math.MaxInt32))
 	s.inflight.Add(1)
-	if err := cn.Send(c.ctx, &pr.req, v, pr.done); err != nil {
+	pr.sentAt = time.Now()
+	if err := cn.Send(c.ctx, &pr.req, v, pr.timed); err != nil {
 		// Not written: the connection died or the Client is stopping.
 		pr.done(nil, err)
 		return false
