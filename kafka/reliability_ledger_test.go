@@ -183,7 +183,7 @@ func storeMax(a *atomic.Int64, v int64) {
 func typedError(err error) bool {
 	for _, s := range []error{kafka.ErrClosed, kafka.ErrBufferFull, kafka.ErrInvalidRecord, kafka.ErrNotSent,
 		kafka.ErrOutcomeUnknown, kafka.ErrRecordTooLarge, kafka.ErrUnknownTopic, kafka.ErrInvalidPartition,
-		kafka.ErrDeliveryTimeout, kafka.ErrCompressionUnsupported, kafka.ErrConfig} {
+		kafka.ErrDeliveryTimeout, kafka.ErrCompressionUnsupported, kafka.ErrConfig, kafka.ErrUnsupportedBroker} {
 		if errors.Is(err, s) {
 			return true
 		}
