@@ -12,8 +12,8 @@ import (
 // medium rates (10k records/s could be 10k requests/s to a fast broker),
 // and a request costs the broker far more than a record. So, per broker:
 //
-//   - a small batch (below pacerBigBatch, not full, not awaited by
-//     ProduceSync, not flushed) goes only when nothing is in flight to that
+//   - a small batch (below pacerBigBatch, i.e. not full with the default
+//     1 MiB batches; not flushed) goes only when nothing is in flight to that
 //     broker *and* at least gap has passed since the last request. gap is
 //     the larger of two loads, capped at pacerMaxHold: the records/s the
 //     broker has been getting beyond pacerFreeRate (1.25 µs per record/s:
@@ -27,19 +27,25 @@ import (
 //     so a lone record after a pause goes at once;
 //   - while a request is in flight the next batches grow by themselves, so
 //     a slow (busy) broker gets fewer, larger requests;
-//   - a big batch, a full one or one older than pacerMaxHold uses any free
+//   - a batch awaited by ProduceSync skips the gap but, while
+//     pacerUrgentInFlight requests are in flight, waits for a response like
+//     the others: 64 callers then share one request per round trip instead
+//     of sending 5 tiny ones (fewer requests, less CPU on both sides; a lone
+//     caller always finds the pipe empty and goes at once);
+//   - a big (full) batch or one older than pacerMaxHold uses any free
 //     in-flight slot (pipelining at high rates), and small batches of other
 //     partitions ride along in the same request, free in request count.
 //
 // A positive WithLinger replaces all this with the classic fixed linger.
 const (
-	pacerBigBatch     = 256 << 10
-	pacerGapPerRecSec = 1250 * time.Nanosecond
-	pacerRTTFactor    = 5
-	pacerCheapRTT     = 250 * time.Microsecond // a round trip this short: the broker is near and idle
-	pacerFreeRate     = 1000                   // records/s below which only the idle-pipe rule applies
-	pacerMaxHold      = 10 * time.Millisecond
-	pacerRateWindow   = 100 * time.Millisecond // time constant of the rate estimate
+	pacerBigBatch       = 1 << 20
+	pacerGapPerRecSec   = 1250 * time.Nanosecond
+	pacerRTTFactor      = 5
+	pacerCheapRTT       = 250 * time.Microsecond // a round trip this short: the broker is near and idle
+	pacerFreeRate       = 1000                   // records/s below which only the idle-pipe rule applies
+	pacerMaxHold        = 10 * time.Millisecond
+	pacerUrgentInFlight = 1
+	pacerRateWindow     = 100 * time.Millisecond // time constant of the rate estimate
 )
 
 // pacer is one broker's request pacing state (its sender goroutine only).

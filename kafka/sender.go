@@ -259,7 +259,7 @@ func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time, minBy
 	v = min(v, maxProduceVersion)
 	st := c.idem.state()
 	dp := batch.DrainParams{Now: now, Flush: c.flushing.Load() > 0 || c.closed.Load(), ProducerID: st.pid, Epoch: st.epoch,
-		MinBytes: minBytes, MaxHold: pacerMaxHold}
+		MinBytes: minBytes, MaxHold: pacerMaxHold, HoldUrgent: minBytes > 0 && int(s.inflight.Load()) >= pacerUrgentInFlight}
 	room := c.cfg.maxRequestBytes
 	pr := &produceReq{s: s}
 	n := len(parts)

@@ -60,3 +60,18 @@ func TestAdaptiveIgnoredWithLinger(t *testing.T) {
 		t.Fatalf("linger passed, MinBytes large: status %d, want Drained", st)
 	}
 }
+
+func TestAdaptiveHoldUrgent(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.append(0, 1)
+	h.p.MarkUrgent()
+	dp := h.params()
+	dp.MinBytes, dp.MaxHold, dp.HoldUrgent = 4096, 10*time.Millisecond, true
+	if _, st := h.p.Drain(dp); st != Waiting {
+		t.Fatalf("urgent batch held while the pipe is busy: status %d, want Waiting", st)
+	}
+	dp.HoldUrgent = false
+	if _, st := h.p.Drain(dp); st != Drained {
+		t.Fatalf("urgent batch, pipe free: status %d, want Drained", st)
+	}
+}

@@ -107,6 +107,9 @@ type DrainParams struct {
 	// from its broker's load (kafka/pacer.go); 0 sends whatever is there.
 	MinBytes int
 	MaxHold  time.Duration
+	// HoldUrgent makes batches awaited by ProduceSync obey MinBytes and
+	// MaxHold too (the caller's broker already has enough in flight).
+	HoldUrgent bool
 	// ProducerID and Epoch are the producer's current state (idempotent
 	// only; a negative ProducerID means "not known yet": nothing drains).
 	ProducerID int64
@@ -219,7 +222,7 @@ func (p *Partition[T]) Drain(dp DrainParams) (*Batch[T], Status) {
 // MinBytes when its broker is busy or was sent to very recently, so an
 // idle pipe takes whatever is there and a busy one lets batches grow.
 func (p *Partition[T]) ready(b *Batch[T], dp DrainParams) bool {
-	if b.state == stateClosed || b.urgent || dp.Flush {
+	if b.state == stateClosed || (b.urgent && !dp.HoldUrgent) || dp.Flush {
 		return true
 	}
 	if p.cfg.Linger > 0 {
