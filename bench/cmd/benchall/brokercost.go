@@ -45,7 +45,10 @@ type CostReport struct {
 	Duration string    `json:"duration"`
 	MaxN     int       `json:"max_records"`
 	Runs     []CostRun `json:"runs"`
-	Error    string    `json:"error,omitempty"`
+	// IdleCores is the broker's CPU with no client connected (controller,
+	// timers): part of every row's "broker cores busy".
+	IdleCores float64 `json:"broker_idle_cores"`
+	Error     string  `json:"error,omitempty"`
 }
 
 // runBrokerCost measures async callback latency and broker cost (Produce
@@ -86,6 +89,12 @@ func runBrokerCost(rep *CostReport, runnerBin string, goClients, rates []string,
 			log.Printf("broker warm-up with %s: %.0f rec/s %s", cl, cr.RecPerSec, cr.Error)
 		}
 	}
+
+	// The broker's own CPU with no client: the floor under every row.
+	idleFrom := time.Now()
+	time.Sleep(3 * time.Second)
+	rep.IdleCores = cpu.between(idleFrom, time.Now()).Seconds() / time.Since(idleFrom).Seconds()
+	log.Printf("broker idle: %.3f cores", rep.IdleCores)
 
 	targets := append(append([]string(nil), rates...), "max")
 	for _, target := range targets {
@@ -201,7 +210,8 @@ func costMarkdown(rep *CostReport, clients []string) string {
 	w("* **requests/s**: Produce requests counted by a TCP proxy in front of the broker (the broker advertises the\n")
 	w("  proxy, so every client goes through it; it reads each frame's API key) between the run's first and last Produce.\n")
 	w("* **broker CPU**: the broker JVM's utime+stime (/proc/<pid>/stat) over the same window; per record and in cores busy.\n")
-	w("  It includes the broker's idle work (controller, timers), the same for every client.\n\n")
+	w("  It includes the broker's idle work (controller, timers): %.3f cores measured with no client before the runs.\n", rep.IdleCores)
+	w("* One run per cell on a shared 2-core machine: differences under ~0.1 broker cores are within run-to-run noise.\n\n")
 	if rep.Error != "" {
 		w("**Run failed:** %s\n\n", rep.Error)
 	}
