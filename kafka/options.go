@@ -124,8 +124,10 @@ type config struct {
 
 // Defaults, and why:
 //   - linger 0 with adaptive batching: a batch is sent as soon as its
-//     broker's pipe has room, and grows while requests are in flight, so
-//     nobody pays a fixed linger tax at low rates (see docs/producer.md).
+//     broker's pipe is idle, and grows while requests are in flight; at
+//     medium rates or with a slow broker a short, load-dependent gap keeps
+//     tiny requests from flooding it (pacer.go), so nobody pays a fixed
+//     linger tax at low rates (see docs/producer.md).
 //   - 1 MiB batches and requests (Java's max.request.size); the broker's
 //     message.max.bytes default is 1 MiB + 12.
 //   - 5 in flight: the most idempotence allows (the broker remembers the
@@ -250,11 +252,14 @@ func WithBrokers(addrs ...string) Option {
 // quotas use it). Default "gregor".
 func WithClientID(id string) Option { return optionFunc(func(c *config) { c.clientID = id }) }
 
-// WithLinger sets an upper bound on how long a non-full batch waits for
-// more records while its broker could take it. Default 0: a batch goes as
-// soon as the broker's pipe has room and grows on its own while requests
-// are in flight, so there is no fixed latency tax. A positive linger trades
-// latency for fewer, larger requests. ProduceSync and Flush cut it short.
+// WithLinger sets how long a non-full batch waits for more records (the
+// classic fixed linger). Default 0, adaptive: a batch goes as soon as its
+// broker's pipe is idle and grows on its own while requests are in flight;
+// at medium rates, or when the broker answers slowly, a gap of at most
+// 10 ms that grows with the load keeps it from getting a flood of tiny
+// requests (docs/producer.md). A positive linger replaces that policy and
+// trades latency for fewer, larger requests. ProduceSync and Flush cut it
+// short.
 func WithLinger(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.linger = d; c.lingerSet = true })
 }
