@@ -111,7 +111,9 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[*pending]) {
 			}
 		}
 		c.deliver(it, err)
+		it.recycle()
 	}
+	b.Release()
 	c.buf.release(n, bytes)
 	for g, k := range done {
 		if k > 0 {

@@ -1,8 +1,8 @@
 package kafka
 
 import (
+	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/gregorkafka/gregor/kafka/wire"
 )
@@ -41,7 +41,7 @@ func (p *pending) Seal() bool { return p.state.CompareAndSwap(stQueued, stSealed
 
 // Fields implements batch.Item.
 func (p *pending) Fields() (int64, []byte, []byte, []wire.RecordHeader) {
-	return p.ts, p.rec.Key, p.rec.Value, wireHeaders(p.rec.Headers)
+	return p.ts, p.rec.Key, p.rec.Value, p.rec.Headers
 }
 
 // cancel moves a queued record to cancelled; the caller that wins reports
@@ -55,11 +55,51 @@ func (p *pending) claim() bool {
 	return old == stQueued || old == stSealed
 }
 
-// wireHeaders views Headers as the wire type without copying: both are
-// struct{ Key string; Value []byte } (headers_test.go asserts the layout).
-func wireHeaders(h []Header) []wire.RecordHeader {
-	if len(h) == 0 {
-		return nil
+// pendingPool recycles the per-record state so that steady-state Produce
+// does not allocate it: a pending goes back once its callback returned,
+// unless something else may still hold it (see recycle). When the pool is
+// empty (the producer runs ahead of the acknowledgements, or a GC emptied
+// it) pendings are carved from slabs, one allocation per slabSize records.
+var (
+	pendingPool sync.Pool // of *pending
+	slabPool    sync.Pool // of *pendingSlab with room left
+)
+
+const slabSize = 64
+
+type pendingSlab struct {
+	items [slabSize]pending
+	next  int
+}
+
+func newPending() *pending {
+	if p, ok := pendingPool.Get().(*pending); ok {
+		return p
 	}
-	return unsafe.Slice((*wire.RecordHeader)(unsafe.Pointer(unsafe.SliceData(h))), len(h))
+	s, ok := slabPool.Get().(*pendingSlab)
+	if !ok {
+		s = new(pendingSlab)
+	}
+	p := &s.items[s.next]
+	if s.next++; s.next < slabSize {
+		slabPool.Put(s)
+	}
+	return p
+}
+
+// recycle returns p to the pool after its batch's completion delivered
+// it, if nothing else can still reach p: a ProduceSync caller keeps p
+// after its wait (it may cancel), and a context.AfterFunc canceller may be
+// running concurrently, so records with either are left to the GC. The
+// batch that held p is done and dropped by then (a late response to an
+// expired batch reads only its length, never its items).
+func (p *pending) recycle() {
+	if p.stop != nil || p.sync != nil {
+		return
+	}
+	p.rec, p.cb = nil, nil
+	p.state.Store(stQueued)
+	p.part.Store(nil)
+	p.ts, p.size, p.stamped, p.gen = 0, 0, false, 0
+	pendingPool.Put(p)
 }

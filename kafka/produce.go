@@ -89,8 +89,7 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 	if err := validateRecord(r); err != nil {
 		return nil, err
 	}
-	hdrs := wireHeaders(r.Headers)
-	size := wire.RecordBatchOverhead + wire.MaxRecordSize(r.Key, r.Value, hdrs)
+	size := wire.RecordBatchOverhead + wire.MaxRecordSize(r.Key, r.Value, r.Headers)
 	if size > c.cfg.maxRequestBytes {
 		return nil, &RecordTooLargeError{Size: size, Limit: c.cfg.maxRequestBytes, What: "max request bytes"}
 	}
@@ -112,7 +111,8 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 		return nil, notSent(err)
 	}
 	now := time.Now()
-	p := &pending{rec: r, cb: cb, size: int32(size), sync: sync}
+	p := newPending()
+	p.rec, p.cb, p.size, p.sync = r, cb, int32(size), sync
 	if r.Timestamp.IsZero() {
 		p.ts, p.stamped = now.UnixMilli(), true
 	} else {
@@ -181,11 +181,14 @@ func (c *Client) routeAt(t *topicState, parts []*partition, p *pending, now time
 	}
 	part := parts[idx]
 	p.part.Store(part)
-	opened, filled := part.acc.Append(p, p.ts, r.Key, r.Value, wireHeaders(r.Headers), now, p.sync != nil)
+	// Once appended, p may complete and be recycled at any moment (a fast
+	// broker): read what is needed of it before.
+	size, urgent := int(p.size), p.sync != nil
+	opened, filled := part.acc.Append(p, p.ts, r.Key, r.Value, r.Headers, now, urgent)
 	if useSticky {
-		t.sticky.onAppend(parts, idx, int(p.size), filled, int64(c.cfg.batchMaxBytes))
+		t.sticky.onAppend(parts, idx, size, filled, int64(c.cfg.batchMaxBytes))
 	}
-	if opened || filled || p.sync != nil {
+	if opened || filled || urgent {
 		part.wake()
 	}
 	return nil

@@ -1,6 +1,10 @@
 package kafka
 
-import "time"
+import (
+	"time"
+
+	"github.com/gregorkafka/gregor/kafka/wire"
+)
 
 // Record is one Kafka record. The zero value of every field is valid:
 //
@@ -32,8 +36,7 @@ type Record struct {
 	Offset int64
 }
 
-// Header is a record header. Keys need not be unique.
-type Header struct {
-	Key   string
-	Value []byte
-}
+// Header is a record header: a Key (valid UTF-8; keys need not be
+// unique) and a Value (nil is written as null). It is the wire package's
+// type, so headers go into batches without conversion.
+type Header = wire.RecordHeader

@@ -143,10 +143,31 @@ func getBuilder() *wire.BatchBuilder {
 }
 
 func putBuilder(b *wire.BatchBuilder) {
-	if b == nil || cap(b.Records()) > 4<<20 {
-		return // do not pin huge buffers
+	if b == nil || b.Cap() == 0 || b.Cap() > maxPooledBuffer {
+		return // nothing worth keeping (Finish took the buffer), or too big to pin
 	}
 	builderPool.Put(b)
+}
+
+// maxPooledBuffer bounds the buffers kept for reuse.
+const maxPooledBuffer = 4 << 20
+
+// Release hands an acknowledged batch's buffer back for reuse by later
+// batches of any partition (an uncompressed batch is built in its
+// builder's buffer, so the buffer travels builder -> batch -> builder and
+// steady-state appends neither allocate nor copy). Call it once, after the
+// batch's records were delivered; Bytes is nil afterwards. It does nothing
+// for a batch that failed: a failed batch may still be referenced by a
+// request being written (an expired batch on the wire), while an
+// acknowledged one was answered, so its request is long encoded.
+func (b *Batch[T]) Release() {
+	if b.Err != nil || b.Bytes == nil || cap(b.Bytes) > maxPooledBuffer {
+		return
+	}
+	bb := new(wire.BatchBuilder)
+	bb.ResetWith(b.Bytes)
+	b.Bytes = nil
+	builderPool.Put(bb)
 }
 
 // encode appends items to a fresh builder.
@@ -159,16 +180,22 @@ func encode[T Item](items []T) *wire.BatchBuilder {
 	return bb
 }
 
-// build seals bb into bytes with the given producer state.
+// build seals bb into bytes with the given producer state. Uncompressed
+// batches are finished in bb's own buffer (no copy; bb is left empty),
+// compressed ones are built into a new buffer.
 func build(bb *wire.BatchBuilder, cfg *Config, pid int64, epoch int16, seq int32) ([]byte, error) {
-	dst := make([]byte, 0, buildCap(bb, cfg.Codec))
-	return bb.Build(dst, wire.BatchParams{
+	params := wire.BatchParams{
 		Codec:         cfg.Codec,
 		Idempotent:    cfg.Idempotent,
 		ProducerID:    pid,
 		ProducerEpoch: epoch,
 		BaseSequence:  seq,
-	})
+	}
+	if cfg.Codec == wire.CodecNone {
+		return bb.Finish(params)
+	}
+	dst := make([]byte, 0, buildCap(bb, cfg.Codec))
+	return bb.Build(dst, params)
 }
 
 // buildCap guesses the built size so Build rarely regrows: exact without

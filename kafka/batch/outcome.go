@@ -166,8 +166,8 @@ func (p *Partition[T]) Split(b *Batch[T], err error) bool {
 		if p.cfg.Idempotent {
 			piece.BaseSeq = incrementSeq(b.BaseSeq, start)
 		}
+		piece.size = bb.Size() // before build: it may take bb's buffer
 		bytes, berr := build(bb, p.cfg, piece.ProducerID, piece.Epoch, piece.BaseSeq)
-		piece.size = bb.Size()
 		if berr != nil {
 			// Cannot happen with a state that built once; fail the
 			// piece rather than lose its records.

@@ -277,8 +277,8 @@ func (p *Partition[T]) seal(b *Batch[T]) bool {
 	if p.cfg.Idempotent {
 		b.ProducerID, b.Epoch, b.BaseSeq = p.pid, p.epoch, p.nextSeq
 	}
+	b.size = b.builder.Size() // before build: it may take the builder's buffer
 	bytes, err := build(b.builder, p.cfg, b.ProducerID, b.Epoch, b.BaseSeq)
-	b.size = b.builder.Size()
 	putBuilder(b.builder)
 	b.builder = nil
 	if err != nil {

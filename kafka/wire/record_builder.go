@@ -83,15 +83,32 @@ var (
 //
 // The zero value is an empty builder. It is not safe for concurrent use.
 type BatchBuilder struct {
-	records []byte // encoded records, uncompressed, without the header
-	n       int32
-	baseTs  int64
-	maxTs   int64
+	// buf is RecordBatchOverhead bytes of room for the header followed by
+	// the encoded records (uncompressed), so that an uncompressed batch
+	// is finished in place (Finish) instead of copied. Empty until the
+	// first Append.
+	buf    []byte
+	n      int32
+	baseTs int64
+	maxTs  int64
 }
+
+// minBuilderCap is the first buffer a builder allocates: small batches
+// (low rates) stay small, and growth doubles from there.
+const minBuilderCap = 4 << 10
 
 // Reset empties b, keeping its buffer.
 func (b *BatchBuilder) Reset() {
-	b.records = b.records[:0]
+	b.buf = b.buf[:0]
+	b.n = 0
+	b.baseTs, b.maxTs = 0, 0
+}
+
+// ResetWith empties b and makes it append into buf's array (from its
+// start; buf's contents are overwritten). It hands a buffer that Finish
+// gave away back to a builder once the batch it held is no longer needed.
+func (b *BatchBuilder) ResetWith(buf []byte) {
+	b.buf = buf[:0]
 	b.n = 0
 	b.baseTs, b.maxTs = 0, 0
 }
@@ -101,12 +118,20 @@ func (b *BatchBuilder) NumRecords() int { return int(b.n) }
 
 // Size returns the uncompressed size of the batch Build would produce now,
 // header included.
-func (b *BatchBuilder) Size() int { return RecordBatchOverhead + len(b.records) }
+func (b *BatchBuilder) Size() int { return RecordBatchOverhead + len(b.Records()) }
+
+// Cap returns the capacity of b's buffer (what pooling it retains).
+func (b *BatchBuilder) Cap() int { return cap(b.buf) }
 
 // Records returns the encoded records appended so far (the batch body before
 // compression). It aliases b's buffer and is valid until the next Append or
 // Reset.
-func (b *BatchBuilder) Records() []byte { return b.records }
+func (b *BatchBuilder) Records() []byte {
+	if len(b.buf) < RecordBatchOverhead {
+		return nil
+	}
+	return b.buf[RecordBatchOverhead:]
+}
 
 // BaseTimestamp returns the first record's timestamp (0 when empty).
 func (b *BatchBuilder) BaseTimestamp() int64 { return b.baseTs }
@@ -134,7 +159,15 @@ func (b *BatchBuilder) Append(ts int64, key, value []byte, headers []RecordHeade
 	tsDelta := ts - b.baseTs
 	body := recordBodySize(b.n, tsDelta, key, value, headers)
 	total := VarintLen(int32(body)) + body
-	dst := slices.Grow(b.records, total)
+	dst := b.buf
+	if len(dst) == 0 {
+		dst = append(dst, make([]byte, RecordBatchOverhead)...)
+	}
+	if need := len(dst) + total; need > cap(dst) {
+		// Double (append's own growth is 1.25x for large slices, which
+		// for a batch growing to a MiB means many copies and garbage).
+		dst = slices.Grow(dst, max(need, 2*cap(dst), minBuilderCap)-len(dst))
+	}
 	dst = AppendVarint(dst, int32(body))
 	dst = append(dst, 0) // attributes: unused, always 0
 	dst = AppendVarlong(dst, tsDelta)
@@ -148,7 +181,7 @@ func (b *BatchBuilder) Append(ts int64, key, value []byte, headers []RecordHeade
 		dst = append(dst, h.Key...)
 		dst = appendVarBytes(dst, h.Value)
 	}
-	b.records = dst
+	b.buf = dst
 	b.n++
 	return total
 }
@@ -218,10 +251,56 @@ func (b *BatchBuilder) Build(dst []byte, p BatchParams) ([]byte, error) {
 	if b.n == 0 {
 		return dst, ErrEmptyBatch
 	}
-	attrs := int16(p.Codec) & attrCodecMask
 	if p.Codec < CodecNone || p.Codec > CodecZstd {
 		return dst, &CompressionError{Codec: p.Codec, Op: "compress", Err: ErrUnknownCodec}
 	}
+	start := len(dst)
+	dst = slices.Grow(dst, RecordBatchOverhead+len(b.Records()))
+	dst, err := b.appendHeader(dst, p)
+	if err != nil {
+		return dst, err
+	}
+	if dst, err = Compress(dst, b.Records(), p.Codec, p.Level); err != nil {
+		return dst[:start], err
+	}
+	finishBatch(dst[start:])
+	return dst, nil
+}
+
+// Finish returns the finished uncompressed batch, built in place in b's
+// own buffer: the header is written into the room reserved before the
+// records, so nothing is copied. The returned slice takes b's buffer: b
+// is left empty (its next Append allocates; ResetWith hands a buffer
+// back). Finish supports only CodecNone (compression needs a second
+// buffer: use Build); its errors are Build's, and b is unchanged then.
+func (b *BatchBuilder) Finish(p BatchParams) ([]byte, error) {
+	if b.n == 0 {
+		return nil, ErrEmptyBatch
+	}
+	if p.Codec != CodecNone {
+		return nil, &CompressionError{Codec: p.Codec, Op: "compress", Err: errors.New("wire: Finish builds uncompressed batches only")}
+	}
+	if _, err := b.appendHeader(b.buf[:0], p); err != nil {
+		return nil, err
+	}
+	batch := b.buf
+	finishBatch(batch)
+	b.buf = nil
+	b.n = 0
+	b.baseTs, b.maxTs = 0, 0
+	return batch, nil
+}
+
+// finishBatch patches the batch length and the CRC of one built batch.
+func finishBatch(batch []byte) {
+	binary.BigEndian.PutUint32(batch[batchLengthOffset:], uint32(len(batch)-logOverhead))
+	binary.BigEndian.PutUint32(batch[crcOffset:], CRC32C(batch[attributesOffset:]))
+}
+
+// appendHeader appends the 61-byte batch header (length and CRC zero,
+// patched by finishBatch) after validating p's producer state.
+func (b *BatchBuilder) appendHeader(dst []byte, p BatchParams) ([]byte, error) {
+	attrs := int16(p.Codec) & attrCodecMask
 	pid, epoch, seq := int64(-1), int16(-1), int32(-1)
 	if p.Idempotent {
 		if p.ProducerID < 0 || p.ProducerEpoch < 0 || p.BaseSequence < 0 {
@@ -235,8 +314,6 @@ func (b *BatchBuilder) Build(dst []byte, p BatchParams) ([]byte, error) {
 		}
 		attrs |= attrTransactional
 	}
-	start := len(dst)
-	dst = slices.Grow(dst, RecordBatchOverhead+len(b.records))
 	dst = AppendInt64(dst, 0)  // baseOffset: the broker assigns it
 	dst = AppendInt32(dst, 0)  // batchLength, patched below
 	dst = AppendInt32(dst, -1) // partitionLeaderEpoch: NO_PARTITION_LEADER_EPOCH
@@ -250,13 +327,6 @@ func (b *BatchBuilder) Build(dst []byte, p BatchParams) ([]byte, error) {
 	dst = AppendInt16(dst, epoch)
 	dst = AppendInt32(dst, seq)
 	dst = AppendInt32(dst, b.n)
-	var err error
-	if dst, err = Compress(dst, b.records, p.Codec, p.Level); err != nil {
-		return dst[:start], err
-	}
-	batch := dst[start:]
-	binary.BigEndian.PutUint32(batch[batchLengthOffset:], uint32(len(batch)-logOverhead))
-	binary.BigEndian.PutUint32(batch[crcOffset:], CRC32C(batch[attributesOffset:]))
 	return dst, nil
 }
 
