@@ -45,6 +45,11 @@ type Client struct {
 
 	topicsMu sync.Mutex
 	topics   sync.Map // string -> *topicState
+	// lastTopic caches the most recent topicFor answer: most producers
+	// write one topic, and a pointer compare plus a string compare is
+	// cheaper per record than hashing the name. Entries of topics are
+	// never replaced or removed, so a cached one stays valid.
+	lastTopic atomic.Pointer[topicState]
 
 	sendersMu  sync.Mutex
 	senders    map[int32]*sender

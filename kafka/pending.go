@@ -31,7 +31,7 @@ type pending struct {
 	stamped bool  // ts was filled in by the Client (Record.Timestamp was zero)
 	gen     uint8 // flush generation bucket
 
-	part atomic.Pointer[partition] // set before the record is appended
+	part atomic.Pointer[partition] // set before the record is appended, if stop is set
 	stop func() bool               // stops the context.AfterFunc, nil if none
 	sync chan error                // ProduceSync's waiter, nil for Produce
 }
@@ -99,7 +99,7 @@ func (p *pending) recycle() {
 	}
 	p.rec, p.cb = nil, nil
 	p.state.Store(stQueued)
-	p.part.Store(nil)
+	// p.part was not set: only records with a canceller record it.
 	p.ts, p.size, p.stamped, p.gen = 0, 0, false, 0
 	pendingPool.Put(p)
 }

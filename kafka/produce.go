@@ -124,7 +124,11 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 		p.stop = context.AfterFunc(ctx, func() { c.cancelRecord(p, ctx) })
 	}
 
-	t := c.topicFor(r.Topic)
+	t := c.lastTopic.Load()
+	if t == nil || t.name != r.Topic {
+		t = c.topicFor(r.Topic)
+		c.lastTopic.Store(t)
+	}
 	parts := t.parts.Load()
 	if parts == nil {
 		t.mu.Lock()
@@ -180,7 +184,9 @@ func (c *Client) routeAt(t *topicState, parts []*partition, p *pending, now time
 		return &InvalidPartitionError{Topic: t.name, Partition: idx, Partitions: n}
 	}
 	part := parts[idx]
-	p.part.Store(part)
+	if p.stop != nil {
+		p.part.Store(part) // for cancelRecord, the only reader
+	}
 	// Once appended, p may complete and be recycled at any moment (a fast
 	// broker): read what is needed of it before.
 	size, urgent := int(p.size), p.sync != nil
