@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/gregorkafka/gregor/kafka/wire"
 )
@@ -104,7 +105,8 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 	if err := ctx.Err(); err != nil {
 		return nil, notSent(err)
 	}
-	if err := c.buf.reserve(ctx, int64(size)); err != nil {
+	held := heldBytes(r, size)
+	if err := c.buf.reserve(ctx, int64(held)); err != nil {
 		if err == ErrBufferFull || err == ErrClosed { //nolint:errorlint // our own sentinels, never wrapped here
 			return nil, err
 		}
@@ -112,7 +114,7 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 	}
 	now := time.Now()
 	p := newPending()
-	p.rec, p.cb, p.size, p.sync = r, cb, int32(size), sync
+	p.rec, p.cb, p.size, p.sync = r, cb, int32(held), sync
 	if r.Timestamp.IsZero() {
 		p.ts, p.stamped = now.UnixMilli(), true
 	} else {
@@ -148,6 +150,25 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 		return c.unqueue(p, err)
 	}
 	return p, nil
+}
+
+// recordOverhead is the Client's fixed memory per buffered record beyond
+// its bytes: the Record it holds until the callback and its pending state.
+const recordOverhead = int(unsafe.Sizeof(Record{}) + unsafe.Sizeof(pending{}))
+
+// heldBytes is what a record counts against WithMaxBufferedBytes: its
+// encoded size (an upper bound, batch header included), plus the key,
+// value and header bytes the Client keeps alive until the callback (the
+// caller's slices, encoded but not copied out of), plus recordOverhead.
+// Counting only the encoded size let the heap grow to several times the
+// limit (on a slow broker the buffer is full: 64 MiB of encoded 100-byte
+// records held ~4x that in Records, values, pendings and batch buffers).
+func heldBytes(r *Record, encoded int) int {
+	n := encoded + len(r.Key) + len(r.Value) + recordOverhead
+	for i := range r.Headers {
+		n += len(r.Headers[i].Key) + len(r.Headers[i].Value)
+	}
+	return n
 }
 
 // unqueue undoes enqueue's accounting for a record rejected with err after
@@ -189,7 +210,7 @@ func (c *Client) routeAt(t *topicState, parts []*partition, p *pending, now time
 	}
 	// Once appended, p may complete and be recycled at any moment (a fast
 	// broker): read what is needed of it before.
-	size, urgent := int(p.size), p.sync != nil
+	size, urgent := wire.RecordBatchOverhead+wire.MaxRecordSize(r.Key, r.Value, r.Headers), p.sync != nil
 	opened, filled := part.acc.Append(p, p.ts, r.Key, r.Value, r.Headers, now, urgent)
 	if useSticky {
 		t.sticky.onAppend(parts, idx, size, filled, int64(c.cfg.batchMaxBytes))
