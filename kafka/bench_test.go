@@ -50,8 +50,8 @@ func BenchmarkProduce(b *testing.B) {
 
 // TestProduceAllocs asserts the producer's own allocations per record in
 // steady state (Produce with context.Background and a shared callback):
-// the per-record state is the one allocation the API forces; batches,
-// requests and the wire bytes amortise over the records they carry.
+// none per record (the per-record state is pooled); batches, requests and
+// the wire bytes amortise over the records they carry.
 func TestProduceAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items under the race detector")
@@ -71,8 +71,65 @@ func TestProduceAllocs(t *testing.T) {
 		c.Produce(ctx, &recs[i], cb)
 		i++
 	})
-	if allocs > 1.1 {
-		t.Fatalf("Produce allocates %.2f times per record, want <= 1", allocs)
+	// The per-record state comes from a pool or, when every record is
+	// still outstanding as here, from slabs of 64: 1/64 allocation per
+	// record, plus batches amortised over 100,000 records.
+	if allocs > 0.05 {
+		t.Fatalf("Produce allocates %.3f times per record, want ~0 (pooled and slab-allocated state)", allocs)
 	}
 	t.Logf("%.2f allocs/record", allocs)
+}
+
+// BenchmarkProduceSerial is one goroutine producing keyless 100-byte
+// records (sticky partitioner) as fast as it can against kafkatest, 8
+// partitions, linger 0: the cost per record of Produce plus its share of
+// the sender, connection and callback work (the fake broker runs on the
+// same cores). Records are reused once their callbacks ran.
+func BenchmarkProduceSerial(b *testing.B) {
+	kc := kafkatest.New(b, kafkatest.Topic("serial", 8))
+	c := newTestClient(b, kc, WithLinger(0))
+	benchProduce(b, c, "serial", 1)
+}
+
+// BenchmarkProduceParallel is BenchmarkProduceSerial with GOMAXPROCS
+// goroutines producing to the same topic (contention on the buffer, the
+// sticky partitioner and the partitions' mutexes).
+func BenchmarkProduceParallel(b *testing.B) {
+	kc := kafkatest.New(b, kafkatest.Topic("parallel", 8))
+	c := newTestClient(b, kc, WithLinger(0))
+	benchProduce(b, c, "parallel", 0)
+}
+
+func benchProduce(b *testing.B, c *Client, topic string, goroutines int) {
+	if err := c.ProduceSync(context.Background(), &Record{Topic: topic}); err != nil {
+		b.Fatal(err)
+	}
+	value := make([]byte, 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	run := func(pb func() bool) {
+		const window = 4096
+		recs := make([]Record, window)
+		var wg sync.WaitGroup
+		cb := func(*Record, error) { wg.Done() }
+		ctx := context.Background()
+		for i := 0; pb(); i++ {
+			if i%window == 0 && i > 0 {
+				wg.Wait() // the records are reused: wait for their callbacks
+			}
+			r := &recs[i%window]
+			*r = Record{Topic: topic, Value: value}
+			wg.Add(1)
+			c.Produce(ctx, r, cb)
+		}
+		wg.Wait()
+	}
+	if goroutines == 1 {
+		i := 0
+		run(func() bool { i++; return i <= b.N })
+	} else {
+		b.RunParallel(func(pb *testing.PB) { run(pb.Next) })
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
 }
