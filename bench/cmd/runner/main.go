@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -35,7 +36,18 @@ func main() {
 	flag.IntVar(&cfg.Warmup, "warmup", 1000, "async/rate: records acknowledged before measuring")
 	flag.DurationVar(&cfg.AckTimeout, "ack-timeout", 2*time.Minute, "how long to wait for outstanding acknowledgements")
 	versions := flag.Bool("versions", false, "print compiled-in client module versions as JSON and exit")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 
 	if *versions {
 		printVersions()
@@ -59,6 +71,9 @@ func main() {
 	}
 	json.NewEncoder(os.Stdout).Encode(out)
 	if err != nil {
+		if *cpuProfile != "" {
+			pprof.StopCPUProfile()
+		}
 		os.Exit(1)
 	}
 }
