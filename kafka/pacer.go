@@ -39,7 +39,7 @@ import (
 // A positive WithLinger replaces all this with the classic fixed linger.
 const (
 	pacerBigBatch       = 1 << 20
-	pacerGapPerRecSec   = 1250 * time.Nanosecond
+	pacerGapPerRate     = 1250 * time.Nanosecond
 	pacerRTTFactor      = 5
 	pacerCheapRTT       = 250 * time.Microsecond // a round trip this short: the broker is near and idle
 	pacerFreeRate       = 1000                   // records/s below which only the idle-pipe rule applies
@@ -78,7 +78,7 @@ func (pc *pacer) sent(now time.Time, n int) {
 func (pc *pacer) gap(now time.Time, rtt time.Duration) time.Duration {
 	g := max(rtt-pacerCheapRTT, 0) * pacerRTTFactor
 	if over := pc.rate(now) - pacerFreeRate; over > 0 {
-		g = max(g, time.Duration(over*float64(pacerGapPerRecSec)))
+		g = max(g, time.Duration(over*float64(pacerGapPerRate)))
 	}
 	return min(g, pacerMaxHold)
 }

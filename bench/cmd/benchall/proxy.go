@@ -64,7 +64,7 @@ func (p *produceProxy) accept() {
 		p.wg.Add(2)
 		go func() { // broker -> client: bytes as they come
 			defer p.wg.Done()
-			io.Copy(c, b)
+			_, _ = io.Copy(c, b) // either side closing ends the pair
 			c.Close()
 			b.Close()
 		}()
