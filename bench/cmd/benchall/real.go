@@ -45,7 +45,7 @@ func startRealKafka(partitions, advertise int) (*realKafka, error) {
 	}
 	out, err := exec.Command("bash", filepath.Join(root, "scripts", "kafka-libs.sh"), "4.4.0").Output()
 	if err != nil {
-		return nil, fmt.Errorf("benchall: kafka-libs.sh 4.4.0: %v", err)
+		return nil, fmt.Errorf("benchall: kafka-libs.sh 4.4.0: %w", err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	libs := lines[len(lines)-1]
@@ -90,7 +90,7 @@ group.initial.rebalance.delay.ms=0
 	}
 	id, err := exec.Command("java", "-Xmx128m", k.logArg, "-cp", k.cp, "kafka.tools.StorageTool", "random-uuid").Output()
 	if err != nil {
-		return nil, fmt.Errorf("benchall: StorageTool random-uuid: %v", err)
+		return nil, fmt.Errorf("benchall: StorageTool random-uuid: %w", err)
 	}
 	if out, err := exec.Command("java", "-Xmx256m", k.logArg, "-cp", k.cp, "kafka.tools.StorageTool", "format",
 		"-t", strings.TrimSpace(string(id)), "-c", propsFile).CombinedOutput(); err != nil {
@@ -119,13 +119,13 @@ group.initial.rebalance.delay.ms=0
 
 func (k *realKafka) stop() {
 	if k.cmd != nil && k.cmd.Process != nil {
-		k.cmd.Process.Signal(syscall.SIGTERM)
+		_ = k.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
-		go func() { k.cmd.Wait(); close(done) }()
+		go func() { _ = k.cmd.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
-			k.cmd.Process.Kill()
+			_ = k.cmd.Process.Kill()
 			<-done
 		}
 	}

@@ -69,7 +69,7 @@ func main() {
 	if err != nil {
 		out.Error = err.Error()
 	}
-	json.NewEncoder(os.Stdout).Encode(out)
+	_ = json.NewEncoder(os.Stdout).Encode(out)
 	if err != nil {
 		if *cpuProfile != "" {
 			pprof.StopCPUProfile()
@@ -98,7 +98,7 @@ func printVersions() {
 	for n, why := range clients.Unavailable() {
 		v[n] = "unavailable: " + why
 	}
-	json.NewEncoder(os.Stdout).Encode(v)
+	_ = json.NewEncoder(os.Stdout).Encode(v)
 }
 
 func fail(err error) {
