@@ -87,7 +87,11 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 	if r == nil {
 		return nil, fmt.Errorf("%w: nil record", ErrInvalidRecord)
 	}
-	if err := validateRecord(r); err != nil {
+	t := c.lastTopic.Load()
+	if t == nil || t.name != r.Topic {
+		t = nil
+	}
+	if err := validateRecord(r, t == nil); err != nil {
 		return nil, err
 	}
 	size := wire.RecordBatchOverhead + wire.MaxRecordSize(r.Key, r.Value, r.Headers)
@@ -126,8 +130,7 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 		p.stop = context.AfterFunc(ctx, func() { c.cancelRecord(p, ctx) })
 	}
 
-	t := c.lastTopic.Load()
-	if t == nil || t.name != r.Topic {
+	if t == nil {
 		t = c.topicFor(r.Topic)
 		c.lastTopic.Store(t)
 	}
@@ -250,10 +253,13 @@ func (c *Client) failAlone(p *pending, err error) {
 }
 
 // validateRecord checks what Kafka would reject anyway, so the error
-// names the cause instead of a broker code.
-func validateRecord(r *Record) error {
-	if err := validTopic(r.Topic); err != nil {
-		return err
+// names the cause instead of a broker code. checkTopic false skips the
+// topic name (the last topic produced to, validated then).
+func validateRecord(r *Record, checkTopic bool) error {
+	if checkTopic {
+		if err := validTopic(r.Topic); err != nil {
+			return err
+		}
 	}
 	for i := range r.Headers {
 		if !utf8.ValidString(r.Headers[i].Key) {
