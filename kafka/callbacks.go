@@ -91,12 +91,16 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[*pending]) {
 	var bytes, n int64
 	var done [2]int64
 	for i, it := range b.Items {
-		if !it.claim() {
+		own, report := it.claim()
+		if !own {
 			continue // cancelled: its canceller reported and released it
 		}
 		n++
 		bytes += int64(it.size)
 		done[it.gen]++
+		if !report {
+			continue // abandoned by ProduceSync: not reused, left to the GC
+		}
 		if err == nil {
 			r := it.rec
 			r.Partition = p.id

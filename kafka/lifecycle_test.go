@@ -102,10 +102,24 @@ func TestProduceSyncCancelAfterSendStillLandsOnce(t *testing.T) {
 	kc.Stall(0, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
-	err := c.ProduceSync(ctx, &Record{Topic: "c", Value: []byte("on-the-wire")})
+	rec := &Record{Topic: "c", Value: []byte("on-the-wire"), Partition: 7, Offset: 42}
+	err := c.ProduceSync(ctx, rec)
 	if !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want ErrOutcomeUnknown and DeadlineExceeded", err)
 	}
+	// The record is the caller's again: the client must not write to it
+	// when the delivery completes (the race detector watches these reads).
+	readRecord := make(chan struct{})
+	go func() {
+		defer close(readRecord)
+		for i := 0; i < 200; i++ {
+			if rec.Partition != 7 || rec.Offset != 42 {
+				t.Errorf("record changed after ProduceSync returned: partition %d offset %d", rec.Partition, rec.Offset)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
 	// A sibling produced meanwhile is unaffected.
 	res := newResults(1)
 	c.Produce(context.Background(), &Record{Topic: "c", Value: []byte("after")}, res.cb)
@@ -114,6 +128,7 @@ func TestProduceSyncCancelAfterSendStillLandsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.wait(t, time.Second)
+	<-readRecord
 	if got := strings.Join(storedValues(t, kc, "c", 0), ","); got != "warm-up,on-the-wire,after" {
 		t.Fatalf("stored %s", got)
 	}

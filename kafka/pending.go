@@ -17,6 +17,7 @@ const (
 	stSealed           // in a batch that was (or is being) sent
 	stCancelled        // removed because its context ended; the canceller reports it
 	stDone             // completed by its batch
+	stAbandoned        // sealed, and its ProduceSync caller stopped waiting: the Record is the caller's again
 )
 
 // pending is the Client's state for one record between Produce and its
@@ -48,12 +49,25 @@ func (p *pending) Fields() (int64, []byte, []byte, []wire.RecordHeader) {
 // the record's outcome.
 func (p *pending) cancel() bool { return p.state.CompareAndSwap(stQueued, stCancelled) }
 
-// claim marks the record completed by its batch and reports whether the
-// batch's completion owns the callback (false: it was cancelled first).
-func (p *pending) claim() bool {
-	old := p.state.Swap(stDone)
-	return old == stQueued || old == stSealed
+// claim marks the record completed by its batch. own reports whether the
+// completion accounts for the record (false: it was cancelled first and
+// its canceller did); report whether anyone still waits for the outcome
+// (false: a ProduceSync caller abandoned it, and since the Record is the
+// caller's again the completion must not write to it).
+func (p *pending) claim() (own, report bool) {
+	switch p.state.Swap(stDone) {
+	case stQueued, stSealed:
+		return true, true
+	case stAbandoned:
+		return true, false
+	}
+	return false, false
 }
+
+// abandon is ProduceSync giving up on a sealed record: from then on the
+// completion only releases its accounting. It fails if the completion
+// claimed the record first, whose result is then about to arrive.
+func (p *pending) abandon() bool { return p.state.CompareAndSwap(stSealed, stAbandoned) }
 
 // pendingPool recycles the per-record state so that steady-state Produce
 // does not allocate it: a pending goes back once its callback returned,

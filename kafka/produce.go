@@ -68,15 +68,15 @@ func (c *Client) ProduceSync(ctx context.Context, r *Record) error {
 		syncChans.Put(ch) // nobody will send on it
 		return notSent(ctx.Err())
 	}
-	select {
-	case err := <-ch:
-		syncChans.Put(ch)
-		return err
-	default:
-		// The completion will still send on ch (it has room); ch is not
-		// reused.
+	if p.abandon() {
+		// The record is on the wire. Its completion will release the
+		// accounting but neither touch r nor send on ch (not reused).
 		return fmt.Errorf("%w: %w", ErrOutcomeUnknown, ctx.Err())
 	}
+	// The completion claimed the record first: its result is imminent.
+	err = <-ch
+	syncChans.Put(ch)
+	return err
 }
 
 func notSent(err error) error { return fmt.Errorf("%w: %w", ErrNotSent, err) }
@@ -244,10 +244,13 @@ func (c *Client) cancelRecord(p *pending, ctx context.Context) {
 // failAlone fails one queued record that is in no batch (its topic never
 // appeared, or routing failed).
 func (c *Client) failAlone(p *pending, err error) {
-	if !p.claim() {
+	own, report := p.claim()
+	if !own {
 		return
 	}
-	c.deliver(p, err)
+	if report {
+		c.deliver(p, err)
+	}
 	c.buf.release(1, int64(p.size))
 	c.recordsDone(p.gen, 1)
 }
