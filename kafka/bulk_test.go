@@ -25,6 +25,13 @@ var bulkN = flag.Int("bulk.records", 0, "records per codec in TestProduceBulkAll
 // bulkRecord is record i of a bulk run: a key of 16 distinct values (so
 // keyed routing spreads it), a value carrying i, a header carrying i, and
 // a timestamp derived from i.
+// bulkBaseMs is the timestamp of bulk record 0: recent, because a real
+// broker's retention (7 days by default, first checked 30 s after start)
+// deletes segments of older records, which then vanish before the read-back.
+// Record i is stamped i ms later; a million records stay well inside the
+// broker's 1 h limit on future timestamps.
+var bulkBaseMs = time.Now().Add(-10 * time.Minute).UnixMilli()
+
 func bulkRecord(topic string, i int) *Record {
 	v := make([]byte, 8, 40)
 	binary.BigEndian.PutUint64(v, uint64(i))
@@ -34,7 +41,7 @@ func bulkRecord(topic string, i int) *Record {
 		Key:       []byte("key-" + strconv.Itoa(i%16)),
 		Value:     v,
 		Headers:   []Header{{Key: "i", Value: []byte(strconv.Itoa(i))}},
-		Timestamp: time.UnixMilli(1_700_000_000_000 + int64(i)),
+		Timestamp: time.UnixMilli(bulkBaseMs + int64(i)),
 	}
 }
 

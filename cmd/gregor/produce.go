@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gregorkafka/gregor/kafka"
@@ -49,6 +50,7 @@ func runProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	defer client.Close()
 
 	var sent, failed atomic.Int64
+	var outMu sync.Mutex // callbacks of different partitions run concurrently
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
@@ -62,12 +64,16 @@ func runProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		client.Produce(ctx, rec, func(r *kafka.Record, err error) {
 			if err != nil {
 				failed.Add(1)
+				outMu.Lock()
 				fmt.Fprintf(stderr, "record %q: %v\n", r.Value, err)
+				outMu.Unlock()
 				return
 			}
 			sent.Add(1)
 			if *verbose {
+				outMu.Lock()
 				fmt.Fprintf(stdout, "%s/%d@%d\n", r.Topic, r.Partition, r.Offset)
+				outMu.Unlock()
 			}
 		})
 	}
