@@ -137,3 +137,22 @@ func (f *clientFlags) cluster(topic string, stderr io.Writer) (addrs []string, s
 		strings.Join(c.Addrs(), ","), topic, f.partitions)
 	return c.Addrs(), func() { _ = c.Close() }, nil
 }
+
+// client builds the Client the flags describe, on the embedded cluster
+// when no brokers were given. stop closes the client, then the cluster.
+func (f *clientFlags) client(topic string, stderr io.Writer) (c *kafka.Client, stop func(), err error) {
+	opts, err := f.options()
+	if err != nil {
+		return nil, nil, err
+	}
+	addrs, stopCluster, err := f.cluster(topic, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err = kafka.NewClient(append(opts, kafka.WithBrokers(addrs...))...)
+	if err != nil {
+		stopCluster()
+		return nil, nil, err
+	}
+	return c, func() { _ = c.Close(); stopCluster() }, nil
+}

@@ -44,20 +44,11 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *records <= 0 || *size < 0 {
 		return errors.New("--records must be positive and --record-size non-negative")
 	}
-	opts, err := cf.options()
-	if err != nil {
-		return err
-	}
-	addrs, stop, err := cf.cluster(*topic, stderr)
+	client, stop, err := cf.client(*topic, stderr)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	client, err := kafka.NewClient(append(opts, kafka.WithBrokers(addrs...))...)
-	if err != nil {
-		return err
-	}
-	defer client.Close()
 
 	res := &perfResult{lat: new(histogram)}
 	done := make(chan struct{})

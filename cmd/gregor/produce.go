@@ -34,20 +34,11 @@ func runProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if *topic == "" {
 		return fmt.Errorf("--topic is required")
 	}
-	opts, err := cf.options()
-	if err != nil {
-		return err
-	}
-	addrs, stop, err := cf.cluster(*topic, stderr)
+	client, stop, err := cf.client(*topic, stderr)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	client, err := kafka.NewClient(append(opts, kafka.WithBrokers(addrs...))...)
-	if err != nil {
-		return err
-	}
-	defer client.Close()
 
 	var sent, failed atomic.Int64
 	var outMu sync.Mutex // callbacks of different partitions run concurrently
