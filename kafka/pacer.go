@@ -109,3 +109,19 @@ func (pc *pacer) minBytes(now time.Time, inflight, batchMax int, rtt time.Durati
 	}
 	return min(pacerBigBatch, batchMax), time.Time{}
 }
+
+// urgentHeld reports whether the partition's sender would hold a batch
+// awaited by ProduceSync if woken now: every in-flight slot is taken, or
+// (adaptive policy) pacerUrgentInFlight requests are in flight. Either way
+// a request is in flight, and its completion wakes the sender (after
+// decrementing inflight), so an append seen before that decrement is
+// drained by the round the completion starts: skipping the wake cannot
+// strand the record.
+func (p *partition) urgentHeld(c *Client) bool {
+	s := p.sender.Load()
+	if s == nil {
+		return false
+	}
+	n := int(s.inflight.Load())
+	return n >= c.cfg.maxInFlight || c.cfg.linger == 0 && n >= pacerUrgentInFlight
+}

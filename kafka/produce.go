@@ -218,7 +218,12 @@ func (c *Client) routeAt(t *topicState, parts []*partition, p *pending, now time
 	if useSticky {
 		t.sticky.onAppend(parts, idx, size, filled, int64(c.cfg.batchMaxBytes))
 	}
-	if opened || filled || urgent {
+	// A ProduceSync record wakes the sender only if it could go now: while
+	// a request is in flight the sender holds it for the response anyway
+	// (pacer.go), and that response wakes the sender, so 64 callers cost
+	// one wake per round trip instead of 64. An opened batch still wakes
+	// it, to arm its timers (hold limit, delivery timeout).
+	if opened || filled || urgent && !part.urgentHeld(c) {
 		part.wake()
 	}
 	return nil
