@@ -354,8 +354,11 @@ func WithMaxBufferedRecords(n int) Option {
 	return optionFunc(func(c *config) { c.maxBufferedRecords = n })
 }
 
-// WithMaxBufferedBytes bounds the encoded bytes held by the Client (queued
-// or in flight). Default 64 MiB. See WithBlockOnBufferFull.
+// WithMaxBufferedBytes bounds the memory the Client holds for records
+// (queued, in flight, or awaiting their callback): each record counts its
+// encoded size plus the key, value and header bytes it keeps alive and a
+// fixed per-record overhead, so the bound tracks the real heap. Default
+// 64 MiB. See WithBlockOnBufferFull.
 func WithMaxBufferedBytes(n int64) Option {
 	return optionFunc(func(c *config) { c.maxBufferedBytes = n })
 }

@@ -63,8 +63,7 @@ func (c *Client) ProduceSync(ctx context.Context, r *Record) error {
 	case <-ctx.Done():
 	}
 	if p.cancel() {
-		c.buf.release(1, int64(p.size))
-		c.recordsDone(p.gen, 1)
+		c.forget(p)
 		syncChans.Put(ch) // nobody will send on it
 		return notSent(ctx.Err())
 	}
@@ -174,6 +173,14 @@ func heldBytes(r *Record, encoded int) int {
 	return n
 }
 
+// forget releases one record's buffer room and counts it done for Flush:
+// the accounting every path that ends a record outside a batch completion
+// must undo.
+func (c *Client) forget(p *pending) {
+	c.buf.release(1, int64(p.size))
+	c.recordsDone(p.gen, 1)
+}
+
 // unqueue undoes enqueue's accounting for a record rejected with err after
 // its reservation, and returns what enqueue returns: err for the caller to
 // report, or no error if the record's context ended meanwhile and its
@@ -185,8 +192,7 @@ func (c *Client) unqueue(p *pending, err error) (*pending, error) {
 	if !p.cancel() {
 		return p, nil
 	}
-	c.buf.release(1, int64(p.size))
-	c.recordsDone(p.gen, 1)
+	c.forget(p)
 	return nil, err
 }
 
@@ -256,8 +262,7 @@ func (c *Client) failAlone(p *pending, err error) {
 	if report {
 		c.deliver(p, err)
 	}
-	c.buf.release(1, int64(p.size))
-	c.recordsDone(p.gen, 1)
+	c.forget(p)
 }
 
 // validateRecord checks what Kafka would reject anyway, so the error
