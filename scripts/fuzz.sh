@@ -8,6 +8,19 @@ for pkg in $(go list ./...); do
 	dir=$(go list -f '{{.Dir}}' "$pkg")
 	for name in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
 		echo "fuzz $pkg $name ($t)"
-		go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$t" >/tmp/gregor-fuzz.log 2>&1 || { cat /tmp/gregor-fuzz.log; exit 1; }
+		log=$(mktemp)
+		if ! go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$t" >"$log" 2>&1; then
+			# Go's fuzzer sometimes ends a run with a bare "context deadline
+			# exceeded" when -fuzztime runs out at an unlucky moment (seen here on
+			# FuzzDecompressGzip with no failing input written; a toolchain flake,
+			# not a finding). Anything else, or any written failing input, fails.
+			if grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
+				echo "  (fuzzer ended with a bare deadline error at the time limit; no failing input)"
+			else
+				cat "$log"
+				exit 1
+			fi
+		fi
+		rm -f "$log"
 	done
 done
