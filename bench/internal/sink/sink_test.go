@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -237,5 +238,59 @@ func TestProtocolAnswers(t *testing.T) {
 	// A request the sink does not speak closes the connection.
 	if _, err := roundTrip(t, c2, &wire.ListOffsetsRequest{}, 1); err == nil {
 		t.Fatal("ListOffsets answered; want the connection closed")
+	}
+}
+
+// TestCountRecordsCompressed checks that compressed batches are counted by
+// their header's record count, without decompressing: the compression
+// scenarios of benchall depend on it.
+func TestCountRecordsCompressed(t *testing.T) {
+	for _, codec := range []wire.Codec{wire.CodecLZ4, wire.CodecZstd} {
+		var b wire.BatchBuilder
+		for i := 0; i < 500; i++ {
+			b.Append(int64(i), nil, []byte("a value that compresses well, a value that compresses well"), nil)
+		}
+		plainLen := b.Size()
+		out, err := b.Build(nil, wire.BatchParams{Codec: codec, ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) >= plainLen {
+			t.Fatalf("codec %d: batch of %d bytes is not compressed (records alone take %d)", codec, len(out), plainLen)
+		}
+		recs, batches, err := CountRecords(append(out, batch(t, 7)...))
+		if err != nil || recs != 507 || batches != 2 {
+			t.Errorf("codec %d: CountRecords = %d, %d, %v; want 507, 2, nil", codec, recs, batches, err)
+		}
+	}
+}
+
+// TestFranzGoCompressedCounts runs a real client with each codec against
+// the sink: every acknowledged record is counted once.
+func TestFranzGoCompressedCounts(t *testing.T) {
+	s := start(t, 4)
+	for _, codec := range []kgo.CompressionCodec{kgo.Lz4Compression(), kgo.ZstdCompression()} {
+		topic := "c" + fmt.Sprint(len(s.Stats().Topics))
+		cl, err := kgo.NewClient(kgo.SeedBrokers(s.Addr()), kgo.DefaultProduceTopic(topic),
+			kgo.ProducerLinger(time.Millisecond), kgo.ProducerBatchCompression(codec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 5000
+		var wg sync.WaitGroup
+		wg.Add(n)
+		for i := 0; i < n; i++ {
+			cl.Produce(context.Background(), &kgo.Record{Value: []byte("compressible compressible compressible")}, func(_ *kgo.Record, err error) {
+				defer wg.Done()
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		cl.Close()
+		if st := s.Stats().Topics[topic]; st.Records != n {
+			t.Errorf("%s: sink counted %d records, want %d", topic, st.Records, n)
+		}
 	}
 }
