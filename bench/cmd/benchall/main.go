@@ -31,6 +31,12 @@ type Scenario struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
 	Mode  string `json:"mode"`
+	// Linger is the equalised linger of a throughput scenario ("" in the
+	// latency scenarios, which keep each client's default).
+	Linger string `json:"linger,omitempty"`
+	// Codec overrides -compression for this scenario (the compression
+	// throughput runs); "" uses -compression.
+	Codec string `json:"codec,omitempty"`
 	Args  []string
 }
 
@@ -56,9 +62,23 @@ type Report struct {
 	Build      []string   `json:"build_notes"`
 	Scenarios  []Scenario `json:"scenarios"`
 	Runs       []Run      `json:"runs"`
-	RealRuns   []Run      `json:"real_runs,omitempty"` // -real: throughput scenarios on Kafka 4.4
-	RealJava   []string   `json:"real_java,omitempty"` // -real: ProducerPerformance summaries, per throughput linger
-	RealError  string     `json:"real_error,omitempty"`
+	// Compression is -compression: the codec of every run whose scenario
+	// sets none.
+	Compression string `json:"compression"`
+	// SlowN caps the records of a linger-0 throughput run for the clients
+	// in SlowClients (kafka-go sends one small request per partition at a
+	// time there, ~100x slower than the rest); 0 means no cap.
+	SlowN       int      `json:"slow_records,omitempty"`
+	SlowClients []string `json:"slow_clients,omitempty"`
+	// Baseline is the null client (harness loop plus one record allocation,
+	// nothing sent) in the first throughput scenario: the part of every
+	// client's CPU and allocations per record that is the harness's.
+	Baseline  *Run      `json:"harness_baseline,omitempty"`
+	RealRuns  []Run     `json:"real_runs,omitempty"`      // -real: throughput scenarios on Kafka 4.4
+	RealJava  []string  `json:"real_java,omitempty"`      // -real: ProducerPerformance summaries, per throughput linger
+	JavaRuns  []JavaRun `json:"real_java_runs,omitempty"` // -real: the same, parsed, with the command line
+	RealError string    `json:"real_error,omitempty"`
+	Targets   []Target  `json:"targets"`
 }
 
 func main() {
@@ -71,7 +91,10 @@ func main() {
 	rates := flag.String("rates", "1000,10000,100000", "fixed rates (records/s) for the async latency runs")
 	dur := flag.Duration("d", 0, "duration of sync and fixed-rate runs (default 5s, quick 2s)")
 	gList := flag.String("g", "1,8,64", "goroutines of the sync latency runs, one scenario each")
-	compression := flag.String("compression", "none", "compression for every run")
+	compression := flag.String("compression", "none", "compression for every run (the -tp-codecs runs excepted)")
+	codecs := flag.String("tp-codecs", "lz4,zstd", "extra throughput runs at linger 0, one per codec (empty: none)")
+	slowN := flag.Int("slow-n", -1, "records of a linger-0 throughput run for the -slow clients (default 100,000; 0: same as -n)")
+	slowClients := flag.String("slow", "kafka-go", "clients whose linger-0 throughput runs use -slow-n records")
 	brokers := flag.String("brokers", "", "use this running broker instead of the sink (e.g. a real Kafka)")
 	real := flag.Bool("real", false, "also run the throughput scenarios and Java's ProducerPerformance against a real single-node Kafka 4.4 started from scripts/kafka-libs.sh jars")
 	out := flag.String("out", "../docs", "directory for benchmarks.md, its SVGs and benchmarks.json")
@@ -84,6 +107,9 @@ func main() {
 		if *quick {
 			*n = 1_000_000
 		}
+	}
+	if *slowN < 0 {
+		*slowN = 100_000
 	}
 	if *dur == 0 {
 		*dur = 5 * time.Second
@@ -116,21 +142,28 @@ func main() {
 	}
 
 	rep := Report{Date: time.Now().UTC(), Env: collectEnv(runnerBin), Quick: *quick, Partitions: *partitions,
-		RecordSize: *size, Records: *n, Duration: dur.String(), Build: notes, Broker: "sink"}
+		RecordSize: *size, Records: *n, Duration: dur.String(), Build: notes, Broker: "sink", Compression: *compression}
+	if *slowN > 0 && *slowN < *n && *slowClients != "" {
+		rep.SlowN, rep.SlowClients = *slowN, strings.Split(*slowClients, ",")
+	}
 	if *brokers != "" {
 		rep.Broker = *brokers
 	}
-	common := []string{"-size", fmt.Sprint(*size), "-compression", *compression}
+	tpArgs := func(l string) []string {
+		return []string{"-mode", "async", "-n", fmt.Sprint(*n), "-linger", l, "-batch-bytes", "1048576", "-warmup", "10000"}
+	}
 	for _, l := range strings.Split(*lingers, ",") {
-		rep.Scenarios = append(rep.Scenarios, Scenario{ID: "throughput-linger-" + l, Mode: harness.ModeAsync,
-			Title: fmt.Sprintf("Async throughput, linger %s for every client, batches ~1 MiB", l),
-			Args:  []string{"-mode", "async", "-n", fmt.Sprint(*n), "-linger", l, "-batch-bytes", "1048576", "-warmup", "10000"}})
+		rep.Scenarios = append(rep.Scenarios, Scenario{ID: "throughput-linger-" + l, Mode: harness.ModeAsync, Linger: l,
+			Title: fmt.Sprintf("Async throughput, linger %s for every client, batches ~1 MiB", l), Args: tpArgs(l)})
+	}
+	if *codecs != "" {
+		for _, c := range strings.Split(*codecs, ",") {
+			rep.Scenarios = append(rep.Scenarios, Scenario{ID: "throughput-" + c, Mode: harness.ModeAsync, Linger: "0", Codec: c,
+				Title: fmt.Sprintf("Async throughput, compression %s, linger 0 for every client, batches ~1 MiB", c), Args: tpArgs("0")})
+		}
 	}
 	for _, g := range strings.Split(*gList, ",") {
-		id := "sync-" + g
-		if g == "8" {
-			id = "sync-defaults" // the ID of earlier reports
-		}
+		id := syncScenarioID(g)
 		rep.Scenarios = append(rep.Scenarios, Scenario{ID: id, Mode: harness.ModeSync,
 			Title: fmt.Sprintf("Synchronous produce latency, %s goroutines calling ProduceSync, each client's default linger and batching", g),
 			Args:  []string{"-mode", "sync", "-g", g, "-d", dur.String(), "-n", "0", "-linger", "default"}})
@@ -145,9 +178,15 @@ func main() {
 	}
 
 	clients := strings.Split(*clientList, ",")
-	for _, sc := range rep.Scenarios {
+	for i, sc := range rep.Scenarios {
+		if i == 0 && sc.Mode == harness.ModeAsync {
+			b := runBaseline(runnerBin, sc, rep.runArgs(sc, clientsNull))
+			rep.Baseline = &b
+			log.Printf("%-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  allocs %6.2f/rec  %s", sc.ID, clientsNull, b.Result.RecPerSec,
+				b.Result.CPUNsPerRec, b.Result.AllocsPer, b.Error)
+		}
 		for _, cl := range clients {
-			run := runOne(runnerBin, sinkBin, *brokers, *partitions, sc, cl, append(sc.Args, common...))
+			run := runOne(runnerBin, sinkBin, *brokers, *partitions, sc, cl, rep.runArgs(sc, cl))
 			rep.Runs = append(rep.Runs, run)
 			r := run.Result
 			log.Printf("%-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  allocs %6.2f/rec  rss %6.1f MiB  p50 %9.0fµs p99 %9.0fµs  %s %s",
@@ -156,18 +195,96 @@ func main() {
 	}
 
 	if *real {
-		runReal(&rep, runnerBin, clients, common, *partitions, *n, *size, strings.Split(*lingers, ","))
+		runReal(&rep, runnerBin, clients)
 	}
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
+	costRep := loadCostReport(*out)
+	rep.Targets = computeTargets(&rep, costRep)
 	raw, _ := json.MarshalIndent(rep, "", "  ")
 	must(os.WriteFile(filepath.Join(*out, "benchmarks.json"), raw, 0o644))
 	must(os.WriteFile(filepath.Join(*out, "benchmarks-throughput.svg"), []byte(throughputSVG(&rep, clients)), 0o644))
 	must(os.WriteFile(filepath.Join(*out, "benchmarks-latency.svg"), []byte(latencySVG(&rep, clients)), 0o644))
-	must(os.WriteFile(filepath.Join(*out, "benchmarks.md"), []byte(markdown(&rep, clients)), 0o644))
+	must(os.WriteFile(filepath.Join(*out, "benchmarks.md"), []byte(markdown(&rep, clients, costRep)), 0o644))
 	log.Printf("wrote %s", filepath.Join(*out, "benchmarks.md"))
+}
+
+// syncScenarioID names the ProduceSync scenario with g goroutines.
+func syncScenarioID(g string) string {
+	if g == "8" {
+		return "sync-defaults" // the ID of earlier reports
+	}
+	return "sync-" + g
+}
+
+// clientsNull is the harness baseline's client name (internal/clients.Null;
+// benchall does not import the clients, which pull in every peer).
+const clientsNull = "null"
+
+// runArgs is the runner's command line for one client in one scenario:
+// the scenario's own arguments, then the report-wide ones, then the
+// per-client record cap. Later flags win in package flag.
+func (rep *Report) runArgs(sc Scenario, client string) []string {
+	args := append([]string(nil), sc.Args...)
+	codec := rep.Compression
+	if sc.Codec != "" {
+		codec = sc.Codec
+	}
+	args = append(args, "-size", fmt.Sprint(rep.RecordSize), "-compression", codec)
+	if n := rep.recordsFor(sc, client); sc.Mode == harness.ModeAsync && n != rep.Records {
+		args = append(args, "-n", fmt.Sprint(n))
+	}
+	return args
+}
+
+// recordsFor is how many records client sends in throughput scenario sc.
+func (rep *Report) recordsFor(sc Scenario, client string) int {
+	if rep.SlowN > 0 && sc.Linger != "" {
+		if d, err := time.ParseDuration(sc.Linger); err == nil && d == 0 {
+			for _, c := range rep.SlowClients {
+				if c == client {
+					return rep.SlowN
+				}
+			}
+		}
+	}
+	return rep.Records
+}
+
+// runBaseline runs the null client, which needs no broker.
+func runBaseline(runnerBin string, sc Scenario, args []string) Run {
+	run := Run{Scenario: sc.ID, Result: harness.Result{Client: clientsNull, Mode: sc.Mode}, Verified: "nothing sent (harness baseline)"}
+	cmd := exec.Command(runnerBin, append([]string{"-client", clientsNull, "-brokers", "127.0.0.1:9", "-topic", "baseline"}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	var out struct {
+		harness.Result
+		Error string `json:"error"`
+	}
+	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
+		run.Error = fmt.Sprintf("runner: %v; %s", err, firstLines(stderr.String(), 3))
+		return run
+	}
+	run.Result, run.Error = out.Result, out.Error
+	return run
+}
+
+// loadCostReport reads the latency.json of an earlier -broker-cost run in
+// dir, or returns nil: the real-Kafka latency chart and #9's real-Kafka
+// target come from it, since Java runs only against a real broker.
+func loadCostReport(dir string) *CostReport {
+	raw, err := os.ReadFile(filepath.Join(dir, "latency.json"))
+	if err != nil {
+		return nil
+	}
+	var c CostReport
+	if json.Unmarshal(raw, &c) != nil || len(c.Runs) == 0 {
+		return nil
+	}
+	return &c
 }
 
 func must(err error) {
@@ -230,38 +347,40 @@ func runOne(runnerBin, sinkBin, brokers string, partitions int, sc Scenario, cli
 	return run
 }
 
-// runReal repeats the throughput scenarios against a real Kafka 4.4 broker
-// and runs Java's ProducerPerformance with the same settings.
-func runReal(rep *Report, runnerBin string, clients, common []string, partitions, n, size int, lingers []string) {
+// runReal repeats the throughput scenarios without a codec of their own
+// against a real Kafka 4.4 broker, and runs Java's ProducerPerformance with
+// the same settings after the Go clients of each.
+func runReal(rep *Report, runnerBin string, clients []string) {
 	log.Printf("starting Kafka 4.4")
-	k, err := startRealKafka(partitions, 0)
+	k, err := startRealKafka(rep.Partitions, 0)
 	if err != nil {
 		rep.RealError = err.Error()
 		log.Print(err)
 		return
 	}
 	defer k.stop()
-	for i, sc := range rep.Scenarios {
-		if sc.Mode != harness.ModeAsync {
+	for _, sc := range rep.Scenarios {
+		if sc.Mode != harness.ModeAsync || sc.Codec != "" {
 			continue
 		}
 		for _, cl := range clients {
-			run := runOne(runnerBin, "", k.brokers, partitions, sc, cl, append(sc.Args, common...))
+			run := runOne(runnerBin, "", k.brokers, rep.Partitions, sc, cl, rep.runArgs(sc, cl))
 			rep.RealRuns = append(rep.RealRuns, run)
 			log.Printf("real %-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  %s", sc.ID, cl, run.Result.RecPerSec, run.Result.CPUNsPerRec, run.Error)
 		}
-		if i < len(lingers) {
-			jt := fmt.Sprintf("bench-java-%d-%d", i, time.Now().UnixNano())
-			err := createTopic(k.brokers, jt, partitions)
-			sum := ""
-			if err == nil {
-				sum, err = producerPerformance(k.cp, k.logArg, k.brokers, jt, n, size, lingers[i])
-			}
-			if err != nil {
-				sum = "failed: " + err.Error()
-			}
-			rep.RealJava = append(rep.RealJava, "linger "+lingers[i]+": "+sum)
-			log.Printf("real java linger %s: %s", lingers[i], sum)
+		jt := fmt.Sprintf("bench-java-%s-%d", sc.ID, time.Now().UnixNano())
+		jr := JavaRun{Scenario: sc.ID, Linger: sc.Linger}
+		if err := createTopic(k.brokers, jt, rep.Partitions); err != nil {
+			jr.Error = err.Error()
+		} else {
+			producerPerformance(&jr, k, jt, rep.Records, rep.RecordSize, rep.Compression)
 		}
+		sum := jr.Summary
+		if jr.Error != "" {
+			sum = "failed: " + jr.Error
+		}
+		rep.JavaRuns = append(rep.JavaRuns, jr)
+		rep.RealJava = append(rep.RealJava, "linger "+sc.Linger+": "+sum)
+		log.Printf("real java linger %s: %s", sc.Linger, sum)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -134,20 +135,60 @@ func (k *realKafka) stop() {
 
 var perfFinal = regexp.MustCompile(`(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th`)
 
-// producerPerformance runs Java's ProducerPerformance with the settings of
-// the throughput runs and returns its final summary line.
-func producerPerformance(cp, logArg, brokers, topic string, n, size int, linger string) (string, error) {
+// JavaRun is one ProducerPerformance run on the real broker.
+type JavaRun struct {
+	Scenario  string  `json:"scenario"`
+	Linger    string  `json:"linger"`
+	Command   string  `json:"command"` // as run, the classpath shortened to <kafka 4.4.0 libs>
+	Summary   string  `json:"summary"` // its final line
+	RecPerSec float64 `json:"rec_per_sec"`
+	MBPerSec  float64 `json:"mb_per_sec"`
+	P50ms     float64 `json:"p50_ms"`
+	P99ms     float64 `json:"p99_ms"`
+	Error     string  `json:"error,omitempty"`
+}
+
+// javaArgs is ProducerPerformance's command line with the settings of the
+// throughput runs: acks=all, idempotent, 5 in flight, the scenario's linger,
+// 1 MiB batches, the report's compression.
+func javaArgs(cp, logArg, brokers, topic string, n, size int, linger, compression string) []string {
 	lingerMs := "0"
 	if d, err := time.ParseDuration(linger); err == nil {
 		lingerMs = fmt.Sprint(d.Milliseconds())
 	}
-	out, err := exec.Command("java", "-Xmx512m", logArg, "-cp", cp, "org.apache.kafka.tools.ProducerPerformance",
-		"--topic", topic, "--num-records", fmt.Sprint(n), "--record-size", fmt.Sprint(size), "--throughput", "-1",
-		"--producer-props", "bootstrap.servers="+brokers, "acks=all", "enable.idempotence=true",
-		"max.in.flight.requests.per.connection=5", "linger.ms="+lingerMs, "batch.size=1048576",
-		"compression.type=none").CombinedOutput()
-	if m := perfFinal.FindString(string(out)); m != "" {
-		return m, nil
+	if compression == "" {
+		compression = "none"
 	}
-	return "", fmt.Errorf("benchall: ProducerPerformance: %v: %s", err, firstLines(string(out), 3))
+	return []string{"java", "-Xmx512m", logArg, "-cp", cp, "org.apache.kafka.tools.ProducerPerformance",
+		"--topic", topic, "--num-records", fmt.Sprint(n), "--record-size", fmt.Sprint(size), "--throughput", "-1",
+		"--producer-props", "bootstrap.servers=" + brokers, "acks=all", "enable.idempotence=true",
+		"max.in.flight.requests.per.connection=5", "linger.ms=" + lingerMs, "batch.size=1048576",
+		"compression.type=" + compression}
+}
+
+// producerPerformance runs Java's ProducerPerformance into jr.
+func producerPerformance(jr *JavaRun, k *realKafka, topic string, n, size int, compression string) {
+	args := javaArgs(k.cp, k.logArg, k.brokers, topic, n, size, jr.Linger, compression)
+	shown := append([]string(nil), args...)
+	for i, a := range shown {
+		switch {
+		case a == k.cp:
+			shown[i] = "'<kafka 4.4.0 libs>/*'"
+		case a == k.logArg:
+			shown[i] = "-Dlog4j2.configurationFile=testdata/kafka/log4j2.properties"
+		case a == "bootstrap.servers="+k.brokers:
+			shown[i] = "bootstrap.servers=<broker>"
+		case a == topic:
+			shown[i] = "<topic>"
+		}
+	}
+	jr.Command = strings.Join(shown, " ")
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	m := perfFinal.FindStringSubmatch(string(out))
+	if m == nil {
+		jr.Error = fmt.Sprintf("benchall: ProducerPerformance: %v: %s", err, firstLines(string(out), 3))
+		return
+	}
+	f := func(i int) float64 { v, _ := strconv.ParseFloat(m[i], 64); return v }
+	jr.Summary, jr.RecPerSec, jr.MBPerSec, jr.P50ms, jr.P99ms = m[0], f(2), f(3), f(6), f(8)
 }

@@ -49,7 +49,7 @@ func status(r Run) string {
 	return r.Verified
 }
 
-func markdown(rep *Report, clients []string) string {
+func markdown(rep *Report, clients []string, cost *CostReport) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("# Producer benchmarks: gregor vs franz-go, sarama, kafka-go, confluent-kafka-go\n\n")
@@ -64,6 +64,7 @@ func markdown(rep *Report, clients []string) string {
 	w("**Read these as ratios within one run, not as absolute numbers.** The machine has %d cores, shared during this run with other work\n", rep.Env.Cores)
 	w("(load average %s at the start), and the broker runs on the same cores as the client. Every client ran in its own process,\n", rep.Env.Load)
 	w("one after another, each against a fresh broker process.\n\n")
+	b.WriteString(targetsMarkdown(rep.Targets))
 
 	w("## Setup\n\n| | |\n|---|---|\n")
 	w("| CPU | %s, %d cores |\n| OS | %s, kernel %s |\n| Go | %s |\n", rep.Env.CPU, rep.Env.Cores, rep.Env.OS, rep.Env.Kernel, rep.Env.Go)
@@ -86,8 +87,17 @@ func markdown(rep *Report, clients []string) string {
 		broker = "external broker at " + rep.Broker
 	}
 	w("| broker | %s |\n", broker)
-	w("| topic | %d partitions, keyless records of %d value bytes, compression %s |\n", rep.Partitions, rep.RecordSize, compressionOf(rep))
-	w("| throughput runs | %s records per client after a 10,000-record warm-up |\n", fmtInt(float64(rep.Records)))
+	comp := rep.Compression
+	if comp == "" {
+		comp = compressionOf(rep)
+	}
+	w("| topic | %d partitions, keyless records of %d value bytes, compression %s (except the tables that name a codec) |\n", rep.Partitions, rep.RecordSize, comp)
+	slow := ""
+	if rep.SlowN > 0 {
+		slow = fmt.Sprintf(" (%s: %s at linger 0, where it sends one small request per partition at a time and would take minutes)",
+			strings.Join(rep.SlowClients, ", "), fmtInt(float64(rep.SlowN)))
+	}
+	w("| throughput runs | %s records per client%s after a 10,000-record warm-up |\n", fmtInt(float64(rep.Records)), slow)
 	w("| latency runs | %s each, after a warm-up |\n\n", rep.Duration)
 	for _, n := range rep.Build {
 		w("Build note: %s\n\n", n)
@@ -142,6 +152,15 @@ func markdown(rep *Report, clients []string) string {
 				x.CPUNsPerRec/1e3, x.CPUUtil, x.AllocsPer, x.BytesPer, x.PeakRSSMiB, status(r))
 		}
 		w("\n")
+		if bl := rep.Baseline; bl != nil && bl.Scenario == sc.ID {
+			if bl.Error != "" {
+				w("Harness baseline (null client) failed: %s\n\n", bl.Error)
+			} else {
+				w("Harness baseline, same run settings, null client (the harness loop plus one record allocated per Produce, as the\n")
+				w("adapters do; nothing sent): %.3f µs CPU/rec, %.2f allocs/rec, %.0f B/rec. This part of every row above is the harness's.\n\n",
+					bl.Result.CPUNsPerRec/1e3, bl.Result.AllocsPer, bl.Result.BytesPer)
+			}
+		}
 	}
 
 	w("## Latency without tuning\n\n![latency vs rate](benchmarks-latency.svg)\n\n")
@@ -173,8 +192,15 @@ func markdown(rep *Report, clients []string) string {
 		w("\n")
 	}
 	w("### On a real Kafka 4.4: latency, Produce requests/s and broker CPU, gregor vs franz-go vs Java\n\n")
-	w("Generated separately by `go run ./cmd/benchall -broker-cost` (a real broker behind a request-counting proxy); table and\n")
-	w("method in [latency.md](latency.md).\n\n![real Kafka latency and requests vs rate](latency-real.svg)\n\n")
+	w("Java's producer only runs against a real broker, so the latency-vs-rate chart with gregor, franz-go and Java comes from\n")
+	w("a separate run, `cd bench && go run ./cmd/benchall -broker-cost` (Kafka 4.4 behind a request-counting proxy, every client\n")
+	if cost != nil {
+		w("with its defaults; this chart: %s, commit %s); table and method in [latency.md](latency.md).\n\n",
+			cost.Date.Format("2006-01-02 15:04 UTC"), cost.Env.Commit)
+	} else {
+		w("with its defaults); table and method in [latency.md](latency.md). **No latency.json was found: run it.**\n\n")
+	}
+	w("![real Kafka latency and requests vs rate](latency-real.svg)\n\n")
 	w("### Async latency at fixed rates, each client's defaults\n\n| client | target rec/s | achieved rec/s | p50 | p99 | p99.9 | max | CPU/rec | allocs/rec | peak RSS | check |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	for _, c := range clients {
 		for _, sc := range rep.Scenarios {
@@ -205,23 +231,59 @@ func markdown(rep *Report, clients []string) string {
 		if rep.RealError != "" {
 			w("**Not run:** %s\n\n", rep.RealError)
 		}
+		w("Java's `ProducerPerformance` runs after the Go clients of each table with the same settings; its records/s is its own\n")
+		w("figure (first send to last acknowledgement, JVM start excluded); its CPU and allocations are not measured.\n\n")
 		for _, sc := range rep.Scenarios {
-			if sc.Mode != harness.ModeAsync {
+			if sc.Mode != harness.ModeAsync || sc.Codec != "" {
 				continue
 			}
-			w("### %s\n\n| client | records/s | MB/s | CPU/rec | allocs/rec | peak RSS | status |\n|---|--:|--:|--:|--:|--:|---|\n", sc.Title)
+			w("### %s\n\n| client | records/s | MB/s | vs franz-go | CPU/rec | allocs/rec | peak RSS | status |\n|---|--:|--:|--:|--:|--:|--:|---|\n", sc.Title)
+			franz := 0.0
+			if f := result(rep.RealRuns, sc.ID, "franz-go"); f != nil {
+				franz = f.RecPerSec
+			}
+			vs := func(v float64) string {
+				if franz > 0 && v > 0 {
+					return fmt.Sprintf("%.2f×", v/franz)
+				}
+				return "–"
+			}
 			for _, r := range rep.RealRuns {
 				if r.Scenario != sc.ID {
 					continue
 				}
 				x := r.Result
-				w("| %s | %s | %.1f | %.2f µs | %.2f | %.0f MiB | %s |\n", x.Client, fmtInt(x.RecPerSec), x.MBPerSec,
+				if r.Error != "" && x.RecPerSec == 0 {
+					w("| %s | – | – | – | – | – | – | %s |\n", x.Client, status(r))
+					continue
+				}
+				w("| %s | %s | %.1f | %s | %.2f µs | %.2f | %.0f MiB | %s |\n", x.Client, fmtInt(x.RecPerSec), x.MBPerSec, vs(x.RecPerSec),
 					x.CPUNsPerRec/1e3, x.AllocsPer, x.PeakRSSMiB, status(r))
 			}
+			var cmds []string
+			for _, j := range rep.JavaRuns {
+				if j.Scenario != sc.ID {
+					continue
+				}
+				if j.Error != "" {
+					w("| java (ProducerPerformance) | – | – | – | – | – | – | **failed:** %s |\n", strings.ReplaceAll(j.Error, "|", "\\|"))
+				} else {
+					w("| java (ProducerPerformance) | %s | %.1f | %s | – | – | – | p50 %.0f ms, p99 %.0f ms (its own) |\n",
+						fmtInt(j.RecPerSec), j.MBPerSec, vs(j.RecPerSec), j.P50ms, j.P99ms)
+				}
+				if j.Command != "" {
+					cmds = append(cmds, j.Command)
+				}
+			}
 			w("\n")
+			for _, c := range cmds {
+				w("Java command: `%s`\n\n", c)
+			}
 		}
-		for _, j := range rep.RealJava {
-			w("Java `ProducerPerformance` (acks=all, idempotent, batch.size 1 MiB), %s\n\n", j)
+		if len(rep.JavaRuns) == 0 {
+			for _, j := range rep.RealJava {
+				w("Java `ProducerPerformance` (acks=all, idempotent, batch.size 1 MiB), %s\n\n", j)
+			}
 		}
 	}
 	w("\n## Caveats\n\n")
@@ -231,6 +293,8 @@ func markdown(rep *Report, clients []string) string {
 	w("  requires `Net.MaxOpenRequests=1`; franz-go picks its own in-flight limit for idempotent producers. These are the\n")
 	w("  clients' constraints, kept as they are.\n")
 	w("* kafka-go cannot express linger 0 (`BatchTimeout` 0 means 1 s), so \"linger 0\" is 1 µs for it.\n")
+	w("* Every record's value is the same %d bytes of one repeated letter, so the compression tables show each client's\n", rep.RecordSize)
+	w("  codec and batching cost on extremely compressible data, not the ratios or CPU of real payloads.\n")
 	w("* Rows where gregor loses are kept.\n")
 	return b.String()
 }

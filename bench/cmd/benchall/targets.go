@@ -1,0 +1,233 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gregorkafka/gregor/bench/internal/harness"
+)
+
+// Target is one of the goals of issues #7 (performance) and #9 (latency
+// without tuning), judged from the numbers of one run. The report computes
+// every verdict from what it measured, so a target can never read "met"
+// on stale or hand-copied figures.
+type Target struct {
+	Issue    string `json:"issue"`
+	Goal     string `json:"goal"`
+	Measured string `json:"measured"`
+	// Verdict is "met", "NOT met" or "not measured" (with the reason in
+	// Measured).
+	Verdict string `json:"verdict"`
+}
+
+const (
+	verdictMet     = "met"
+	verdictNotMet  = "NOT met"
+	verdictMissing = "not measured"
+)
+
+func verdict(ok bool) string {
+	if ok {
+		return verdictMet
+	}
+	return verdictNotMet
+}
+
+// result returns client's result in scenario id among runs, or nil when it
+// did not run, failed, or the sink's count disagreed with it: a target is
+// never judged on a run whose records did not all arrive.
+func result(runs []Run, id, client string) *harness.Result {
+	for i := range runs {
+		r := &runs[i]
+		checked := r.Verified == "ok" || strings.HasPrefix(r.Verified, "not checked")
+		if r.Scenario == id && r.Result.Client == client && r.Error == "" && checked && r.Result.Records > 0 {
+			return &r.Result
+		}
+	}
+	return nil
+}
+
+// missing explains why a target could not be judged.
+func missing(what ...string) Target {
+	return Target{Measured: "no " + strings.Join(what, " or ") + " result in this run", Verdict: verdictMissing}
+}
+
+// computeTargets judges every target this run (and, for #9's real-Kafka
+// latency, the -broker-cost run in cost, if any) can measure.
+func computeTargets(rep *Report, cost *CostReport) []Target {
+	var out []Target
+	add := func(issue, goal string, t Target) {
+		t.Issue, t.Goal = issue, goal
+		out = append(out, t)
+	}
+	tp0 := "throughput-linger-0"
+	if id := firstScenario(rep, harness.ModeAsync); id != "" && result(rep.Runs, tp0, "gregor") == nil {
+		tp0 = id
+	}
+	g, f := result(rep.Runs, tp0, "gregor"), result(rep.Runs, tp0, "franz-go")
+	sink := rep.Broker == "sink"
+	where := "sink"
+	if !sink {
+		where = "broker " + rep.Broker
+	}
+
+	// #7, sink.
+	if g == nil || f == nil {
+		add("#7", "records/s ≥ 1.5× franz-go ("+where+", async, "+tp0+")", missing("gregor", "franz-go"))
+		add("#7", "client CPU/record ≤ 0.5× franz-go's", missing("gregor", "franz-go"))
+	} else {
+		r := g.RecPerSec / f.RecPerSec
+		add("#7", "records/s ≥ 1.5× franz-go ("+where+", async, "+tp0+")", Target{
+			Measured: fmt.Sprintf("%.2f× (%s vs %s rec/s)", r, fmtInt(g.RecPerSec), fmtInt(f.RecPerSec)), Verdict: verdict(r >= 1.5)})
+		c := g.CPUNsPerRec / f.CPUNsPerRec
+		m := fmt.Sprintf("%.2f× (%.2f vs %.2f µs/rec)", c, g.CPUNsPerRec/1e3, f.CPUNsPerRec/1e3)
+		if b := rep.Baseline; b != nil && b.Error == "" && b.Result.CPUNsPerRec < f.CPUNsPerRec {
+			h := b.Result.CPUNsPerRec
+			m += fmt.Sprintf("; net of the harness's own %.2f µs/rec: %.2f×", h/1e3, (g.CPUNsPerRec-h)/(f.CPUNsPerRec-h))
+		}
+		add("#7", "client CPU/record ≤ 0.5× franz-go's (same run)", Target{Measured: m, Verdict: verdict(c <= 0.5)})
+	}
+	if g == nil {
+		add("#7", "≤ 1 allocation per record in steady state", missing("gregor"))
+	} else if b := rep.Baseline; b != nil && b.Error == "" && b.Result.Records > 0 {
+		lib := g.AllocsPer - b.Result.AllocsPer
+		add("#7", "≤ 1 allocation per record in steady state", Target{
+			Measured: fmt.Sprintf("%.2f/rec in gregor: %.2f measured, of which %.2f is the harness's own record (null client)",
+				lib, g.AllocsPer, b.Result.AllocsPer), Verdict: verdict(lib <= 1)})
+	} else {
+		add("#7", "≤ 1 allocation per record in steady state", Target{
+			Measured: fmt.Sprintf("%.2f/rec including the harness's record (no harness baseline in this run)", g.AllocsPer),
+			Verdict:  verdict(g.AllocsPer <= 1)})
+	}
+
+	// #7, real Kafka (-real).
+	realID := firstRealScenario(rep)
+	rg, rf := result(rep.RealRuns, realID, "gregor"), result(rep.RealRuns, realID, "franz-go")
+	switch {
+	case len(rep.RealRuns) == 0 && rep.RealError == "":
+		add("#7", "real Kafka 4.4 records/s ≥ 1.2× franz-go", Target{Measured: "needs -real", Verdict: verdictMissing})
+		add("#7", "real Kafka 4.4 records/s ≥ Java ProducerPerformance", Target{Measured: "needs -real", Verdict: verdictMissing})
+	default:
+		if rg == nil || rf == nil {
+			add("#7", "real Kafka 4.4 records/s ≥ 1.2× franz-go", missing("real-Kafka gregor", "franz-go"))
+		} else {
+			r := rg.RecPerSec / rf.RecPerSec
+			add("#7", "real Kafka 4.4 records/s ≥ 1.2× franz-go ("+realID+")", Target{
+				Measured: fmt.Sprintf("%.2f× (%s vs %s rec/s)", r, fmtInt(rg.RecPerSec), fmtInt(rf.RecPerSec)), Verdict: verdict(r >= 1.2)})
+		}
+		var j *JavaRun
+		for i := range rep.JavaRuns {
+			if rep.JavaRuns[i].Scenario == realID && rep.JavaRuns[i].Error == "" && rep.JavaRuns[i].RecPerSec > 0 {
+				j = &rep.JavaRuns[i]
+			}
+		}
+		if rg == nil || j == nil {
+			add("#7", "real Kafka 4.4 records/s ≥ Java ProducerPerformance", missing("real-Kafka gregor", "Java"))
+		} else {
+			r := rg.RecPerSec / j.RecPerSec
+			add("#7", "real Kafka 4.4 records/s ≥ Java ProducerPerformance ("+realID+")", Target{
+				Measured: fmt.Sprintf("%.2f× (%s vs %s rec/s)", r, fmtInt(rg.RecPerSec), fmtInt(j.RecPerSec)), Verdict: verdict(r >= 1)})
+		}
+	}
+
+	// ProduceSync: #7's 64-goroutine target, then #9's.
+	s64g, s64f := result(rep.Runs, syncScenarioID("64"), "gregor"), result(rep.Runs, syncScenarioID("64"), "franz-go")
+	if s64g == nil || s64f == nil || s64f.P99us <= 0 {
+		add("#7", "ProduceSync ×64: p99 ≤ franz-go's at ≥ its calls/s", missing("ProduceSync ×64"))
+	} else {
+		r, p := s64g.RecPerSec/s64f.RecPerSec, s64g.P99us/s64f.P99us
+		add("#7", "ProduceSync ×64: p99 ≤ franz-go's at ≥ its calls/s", Target{
+			Measured: fmt.Sprintf("p99 %.2f× (%s vs %s) at %.2f× calls/s", p, fmtLatency(s64g.P99us), fmtLatency(s64f.P99us), r),
+			Verdict:  verdict(p <= 1 && r >= 1)})
+	}
+	if r := result(rep.Runs, "rate-1000", "gregor"); r == nil {
+		add("#9", "async Produce at 1,000 rec/s, defaults: p50 ≤ 1 ms ("+where+")", missing("1,000 rec/s"))
+	} else {
+		add("#9", "async Produce at 1,000 rec/s, defaults: p50 ≤ 1 ms ("+where+")", Target{
+			Measured: fmt.Sprintf("p50 %s (p99 %s)", fmtLatency(r.P50us), fmtLatency(r.P99us)), Verdict: verdict(r.P50us <= 1000)})
+	}
+	s1g, s1f := result(rep.Runs, syncScenarioID("1"), "gregor"), result(rep.Runs, syncScenarioID("1"), "franz-go")
+	if s1g == nil || s1f == nil || s1f.P50us <= 0 {
+		add("#9", "ProduceSync ×1: p50 ≤ franz-go's", missing("ProduceSync ×1"))
+	} else {
+		p := s1g.P50us / s1f.P50us
+		add("#9", "ProduceSync ×1: p50 ≤ franz-go's", Target{
+			Measured: fmt.Sprintf("%.2f× (%s vs %s)", p, fmtLatency(s1g.P50us), fmtLatency(s1f.P50us)), Verdict: verdict(p <= 1)})
+	}
+	if s64g == nil || s64f == nil || s64f.P99us <= 0 {
+		add("#9", "ProduceSync ×64: ≥ 1.5× franz-go's calls/s with p99 ≤ its p99", missing("ProduceSync ×64"))
+	} else {
+		r, p := s64g.RecPerSec/s64f.RecPerSec, s64g.P99us/s64f.P99us
+		add("#9", "ProduceSync ×64: ≥ 1.5× franz-go's calls/s with p99 ≤ its p99", Target{
+			Measured: fmt.Sprintf("%.2f× calls/s (%s vs %s), p99 %.2f×", r, fmtInt(s64g.RecPerSec), fmtInt(s64f.RecPerSec), p),
+			Verdict:  verdict(r >= 1.5 && p <= 1)})
+	}
+	// #9: "saturation throughput no worse than with a fixed linger": gregor
+	// with its default (linger 0, adaptive) against gregor with the fixed
+	// linger of the other throughput table.
+	var fixed string
+	for _, sc := range rep.Scenarios {
+		if sc.Mode == harness.ModeAsync && sc.Codec == "" && sc.ID != tp0 {
+			fixed = sc.ID
+			break
+		}
+	}
+	if gf := result(rep.Runs, fixed, "gregor"); g == nil || gf == nil {
+		add("#9", "saturation records/s with default batching ≥ with a fixed linger", missing("gregor throughput"))
+	} else {
+		r := g.RecPerSec / gf.RecPerSec
+		add("#9", "saturation records/s with default batching ≥ with a fixed linger (gregor "+tp0+" vs "+fixed+")", Target{
+			Measured: fmt.Sprintf("%.2f× (%s vs %s rec/s)", r, fmtInt(g.RecPerSec), fmtInt(gf.RecPerSec)), Verdict: verdict(r >= 1)})
+	}
+
+	// #9 on real Kafka: from the separate -broker-cost run.
+	goal := "async at 1,000 rec/s on real Kafka 4.4: p50 below franz-go's and Java's"
+	if cost == nil {
+		add("#9", goal, Target{Measured: "no latency.json (run -broker-cost)", Verdict: verdictMissing})
+	} else {
+		p := map[string]float64{}
+		for _, r := range cost.Runs {
+			if r.Target == "1000" && r.Error == "" && r.P50us > 0 {
+				p[r.Client] = r.P50us
+			}
+		}
+		if p["gregor"] == 0 || p["franz-go"] == 0 || p["java"] == 0 {
+			add("#9", goal, Target{Measured: "latency.json lacks a 1,000 rec/s result for gregor, franz-go or java", Verdict: verdictMissing})
+		} else {
+			add("#9", goal+" (from latency.json, "+cost.Date.Format("2006-01-02 15:04 UTC")+", commit "+cost.Env.Commit+")", Target{
+				Measured: fmt.Sprintf("p50 %s vs franz-go %s (%.2f×) and Java %s (%.2f×)", fmtLatency(p["gregor"]), fmtLatency(p["franz-go"]),
+					p["gregor"]/p["franz-go"], fmtLatency(p["java"]), p["gregor"]/p["java"]),
+				Verdict: verdict(p["gregor"] < p["franz-go"] && p["gregor"] < p["java"])})
+		}
+	}
+	return out
+}
+
+// firstRealScenario is the first scenario with real-Kafka runs.
+func firstRealScenario(rep *Report) string {
+	for _, sc := range rep.Scenarios {
+		for _, r := range rep.RealRuns {
+			if r.Scenario == sc.ID {
+				return sc.ID
+			}
+		}
+	}
+	return ""
+}
+
+func targetsMarkdown(ts []Target) string {
+	var b strings.Builder
+	b.WriteString("## Targets\n\n")
+	b.WriteString("The goals of issues #7 (performance) and #9 (latency without tuning) that this run can measure, each judged from\n")
+	b.WriteString("this run's own numbers (ratios within the run; the row for real-Kafka latency comes from latency.json as stated).\n\n")
+	b.WriteString("| issue | target | measured | verdict |\n|---|---|---|---|\n")
+	for _, t := range ts {
+		v := t.Verdict
+		if v == verdictNotMet {
+			v = "**" + v + "**"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.Issue, t.Goal, strings.ReplaceAll(t.Measured, "|", "\\|"), v)
+	}
+	b.WriteString("\n")
+	return b.String()
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/xml"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/gregorkafka/gregor/bench/internal/harness"
+)
+
+func run(scenario, client string, x harness.Result) Run {
+	x.Client = client
+	if x.Records == 0 {
+		x.Records = 1000
+	}
+	return Run{Scenario: scenario, Result: x, Verified: "ok"}
+}
+
+// testReport is a run with hand-picked numbers whose verdicts are known.
+func testReport() *Report {
+	rep := &Report{Broker: "sink", Records: 1_000_000, RecordSize: 100, Partitions: 8, Compression: "none"}
+	for _, l := range []string{"0", "5ms"} {
+		rep.Scenarios = append(rep.Scenarios, Scenario{ID: "throughput-linger-" + l, Mode: harness.ModeAsync, Linger: l})
+	}
+	rep.Scenarios = append(rep.Scenarios,
+		Scenario{ID: "throughput-lz4", Mode: harness.ModeAsync, Linger: "0", Codec: "lz4", Title: "Async throughput, compression lz4"},
+		Scenario{ID: syncScenarioID("1"), Mode: harness.ModeSync},
+		Scenario{ID: syncScenarioID("64"), Mode: harness.ModeSync},
+		Scenario{ID: "rate-1000", Mode: harness.ModeRate})
+	rep.Runs = []Run{
+		run("throughput-linger-0", "gregor", harness.Result{RecPerSec: 3_000_000, CPUNsPerRec: 500, AllocsPer: 1.02}),
+		run("throughput-linger-0", "franz-go", harness.Result{RecPerSec: 1_500_000, CPUNsPerRec: 900, AllocsPer: 1.06}),
+		run("throughput-linger-5ms", "gregor", harness.Result{RecPerSec: 2_000_000}),
+		run("throughput-lz4", "gregor", harness.Result{RecPerSec: 1_000_000}),
+		run(syncScenarioID("1"), "gregor", harness.Result{RecPerSec: 10_000, P50us: 80}),
+		run(syncScenarioID("1"), "franz-go", harness.Result{RecPerSec: 12_000, P50us: 70}),
+		run(syncScenarioID("64"), "gregor", harness.Result{RecPerSec: 300_000, P99us: 900}),
+		run(syncScenarioID("64"), "franz-go", harness.Result{RecPerSec: 150_000, P99us: 1000}),
+		run("rate-1000", "gregor", harness.Result{RecPerSec: 1000, P50us: 700, P99us: 5000}),
+	}
+	rep.Baseline = &Run{Scenario: "throughput-linger-0", Result: harness.Result{Client: "null", Records: 1000, CPUNsPerRec: 50, AllocsPer: 1}}
+	return rep
+}
+
+type verdictRow struct{ Issue, Goal, Verdict string }
+
+func verdicts(ts []Target) []verdictRow {
+	var out []verdictRow
+	for _, t := range ts {
+		goal, _, _ := strings.Cut(t.Goal, " (")
+		out = append(out, verdictRow{t.Issue, goal, t.Verdict})
+	}
+	return out
+}
+
+func TestComputeTargets(t *testing.T) {
+	rep := testReport()
+	got := computeTargets(rep, nil)
+	want := []verdictRow{
+		{"#7", "records/s ≥ 1.5× franz-go", verdictMet},
+		{"#7", "client CPU/record ≤ 0.5× franz-go's", verdictNotMet}, // 500/900 = 0.56
+		{"#7", "≤ 1 allocation per record in steady state", verdictMet},
+		{"#7", "real Kafka 4.4 records/s ≥ 1.2× franz-go", verdictMissing},
+		{"#7", "real Kafka 4.4 records/s ≥ Java ProducerPerformance", verdictMissing},
+		{"#7", "ProduceSync ×64: p99 ≤ franz-go's at ≥ its calls/s", verdictMet},
+		{"#9", "async Produce at 1,000 rec/s, defaults: p50 ≤ 1 ms", verdictMet},
+		{"#9", "ProduceSync ×1: p50 ≤ franz-go's", verdictNotMet},
+		{"#9", "ProduceSync ×64: ≥ 1.5× franz-go's calls/s with p99 ≤ its p99", verdictMet},
+		{"#9", "saturation records/s with default batching ≥ with a fixed linger", verdictMet},
+		{"#9", "async at 1,000 rec/s on real Kafka 4.4: p50 below franz-go's and Java's", verdictMissing},
+	}
+	if d := cmp.Diff(want, verdicts(got)); d != "" {
+		t.Fatalf("verdicts (-want +got):\n%s", d)
+	}
+	if m := got[0].Measured; !strings.HasPrefix(m, "2.00× (3,000,000 vs 1,500,000") {
+		t.Errorf("throughput measured %q", m)
+	}
+	if m := got[1].Measured; !strings.Contains(m, "0.56×") || !strings.Contains(m, "net of the harness's own 0.05 µs/rec: 0.53×") {
+		t.Errorf("CPU measured %q", m)
+	}
+	if m := got[2].Measured; !strings.HasPrefix(m, "0.02/rec in gregor: 1.02 measured, of which 1.00") {
+		t.Errorf("allocs measured %q", m)
+	}
+
+	// A run the sink did not fully count is not judged.
+	rep.Runs[0].Verified = "sink counted 5 of 10 produced, 0 errors"
+	if v := computeTargets(rep, nil)[0].Verdict; v != verdictMissing {
+		t.Errorf("unverified run judged %q", v)
+	}
+}
+
+func TestComputeTargetsRealAndCost(t *testing.T) {
+	rep := testReport()
+	rep.RealRuns = []Run{
+		run("throughput-linger-0", "gregor", harness.Result{RecPerSec: 500_000}),
+		run("throughput-linger-0", "franz-go", harness.Result{RecPerSec: 450_000}),
+	}
+	for i := range rep.RealRuns {
+		rep.RealRuns[i].Verified = "not checked (external broker)"
+	}
+	rep.JavaRuns = []JavaRun{{Scenario: "throughput-linger-0", Linger: "0", RecPerSec: 400_000}}
+	cost := &CostReport{Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), Runs: []CostRun{
+		{Client: "gregor", Target: "1000", P50us: 900}, {Client: "franz-go", Target: "1000", P50us: 5000},
+		{Client: "java", Target: "1000", P50us: 800},
+	}}
+	got := verdicts(computeTargets(rep, cost))
+	want := map[string]string{
+		"real Kafka 4.4 records/s ≥ 1.2× franz-go":                                verdictNotMet, // 1.11×
+		"real Kafka 4.4 records/s ≥ Java ProducerPerformance":                     verdictMet,
+		"async at 1,000 rec/s on real Kafka 4.4: p50 below franz-go's and Java's": verdictNotMet, // Java's is lower
+	}
+	for _, v := range got {
+		if w, ok := want[v.Goal]; ok && w != v.Verdict {
+			t.Errorf("%s: %s, want %s", v.Goal, v.Verdict, w)
+		}
+		delete(want, v.Goal)
+	}
+	if len(want) != 0 {
+		t.Errorf("targets missing: %v", want)
+	}
+}
+
+func TestRunArgs(t *testing.T) {
+	rep := testReport()
+	rep.SlowN, rep.SlowClients = 100_000, []string{"kafka-go"}
+	sc := Scenario{ID: "throughput-lz4", Mode: harness.ModeAsync, Linger: "0", Codec: "lz4", Args: []string{"-n", "1000000"}}
+	got := rep.runArgs(sc, "kafka-go")
+	want := []string{"-n", "1000000", "-size", "100", "-compression", "lz4", "-n", "100000"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("kafka-go lz4 args (-want +got):\n%s", d)
+	}
+	sc = Scenario{ID: "throughput-linger-5ms", Mode: harness.ModeAsync, Linger: "5ms", Args: []string{"-n", "1000000"}}
+	if d := cmp.Diff([]string{"-n", "1000000", "-size", "100", "-compression", "none"}, rep.runArgs(sc, "kafka-go")); d != "" {
+		t.Errorf("kafka-go linger 5ms args (-want +got):\n%s", d)
+	}
+}
+
+func TestMarkdownRealTableHasJava(t *testing.T) {
+	rep := testReport()
+	rep.RealRuns = []Run{run("throughput-linger-0", "gregor", harness.Result{RecPerSec: 500_000})}
+	rep.JavaRuns = []JavaRun{{Scenario: "throughput-linger-0", Linger: "0", RecPerSec: 400_000, MBPerSec: 40, P50ms: 3, P99ms: 9,
+		Command: "java -cp '<kafka 4.4.0 libs>/*' org.apache.kafka.tools.ProducerPerformance --num-records 1000000"}}
+	rep.Targets = computeTargets(rep, nil)
+	md := markdown(rep, []string{"gregor", "franz-go"}, nil)
+	for _, s := range []string{
+		"## Targets", "| #7 | records/s ≥ 1.5× franz-go", "| java (ProducerPerformance) | 400,000 | 40.0 |",
+		"Java command: `java -cp '<kafka 4.4.0 libs>/*' org.apache.kafka.tools.ProducerPerformance --num-records 1000000`",
+		"Async throughput, compression lz4", "Harness baseline",
+	} {
+		if !strings.Contains(md, s) {
+			t.Errorf("markdown lacks %q", s)
+		}
+	}
+	if strings.Index(md, "## Targets") > strings.Index(md, "## Setup") {
+		t.Error("Targets section is not before Setup")
+	}
+}
+
+// TestCostSVGSeries checks that the real-Kafka chart benchmarks.md embeds
+// is well-formed SVG with a line per client in each panel, Java included.
+func TestCostSVGSeries(t *testing.T) {
+	rep := &CostReport{}
+	for _, rate := range []string{"1000", "10000", "100000", "max"} {
+		for i, c := range []string{"gregor", "franz-go", "java"} {
+			rep.Runs = append(rep.Runs, CostRun{Client: c, Target: rate, P50us: float64(1000 * (i + 1)), ReqPerSec: float64(100 * (i + 1)), RecPerSec: 1000})
+		}
+	}
+	svg := costSVG(rep, []string{"gregor", "franz-go"})
+	var doc struct {
+		Polylines []struct {
+			Stroke string `xml:"stroke,attr"`
+			Points string `xml:"points,attr"`
+		} `xml:"polyline"`
+		Texts []string `xml:"text"`
+	}
+	if err := xml.Unmarshal([]byte(svg), &doc); err != nil {
+		t.Fatalf("not well-formed: %v", err)
+	}
+	lines := map[string]int{}
+	for _, p := range doc.Polylines {
+		if n := len(strings.Fields(p.Points)); n != 3 {
+			t.Errorf("series %s has %d points, want 3 (the fixed rates)", p.Stroke, n)
+		}
+		lines[p.Stroke]++
+	}
+	want := map[string]int{color("gregor"): 2, color("franz-go"): 2, color("java"): 2}
+	if d := cmp.Diff(want, lines); d != "" {
+		t.Errorf("lines per colour (-want +got):\n%s", d)
+	}
+	for _, c := range []string{"gregor", "franz-go", "java"} {
+		found := false
+		for _, s := range doc.Texts {
+			found = found || s == c
+		}
+		if !found {
+			t.Errorf("legend lacks %s", c)
+		}
+	}
+}
