@@ -232,7 +232,9 @@ func markdown(rep *Report, clients []string, cost *CostReport) string {
 			w("**Not run:** %s\n\n", rep.RealError)
 		}
 		w("Java's `ProducerPerformance` runs after the Go clients of each table with the same settings; its records/s is its own\n")
-		w("figure (first send to last acknowledgement, JVM start excluded); its CPU and allocations are not measured.\n\n")
+		w("figure, timed by the tool from its first send to the last acknowledgement (JVM start excluded, but no warm-up: its\n")
+		w("first metadata and producer-ID round trips are in it); its CPU and allocations are not measured. The broker is warmed\n")
+		w("up with one discarded Go run before the first table.\n\n")
 		for _, sc := range rep.Scenarios {
 			if sc.Mode != harness.ModeAsync || sc.Codec != "" {
 				continue
