@@ -25,7 +25,7 @@ type topicState struct {
 
 	mu      sync.Mutex
 	waiting []entry // records produced before the topic was known
-	failed  error      // set when the wait failed; the state is then dropped
+	failed  error   // set when the wait failed; the state is then dropped
 }
 
 // partition is one topic-partition: its accumulator, current leader (and
