@@ -11,8 +11,8 @@ import (
 // completion is one entry of a partition's callback queue: a completed
 // batch, or one record completed alone (cancelled).
 type completion struct {
-	b   *batch.Batch[*pending]
-	p   *pending
+	b   *batch.Batch[entry]
+	e   entry
 	err error
 }
 
@@ -30,13 +30,13 @@ type cbQueue struct {
 
 // enqueueBatch is the accumulator's OnDone hook (called under the
 // partition's mutex, in sequence order): it queues the batch's callbacks.
-func (c *Client) enqueueBatch(p *partition, b *batch.Batch[*pending]) {
+func (c *Client) enqueueBatch(p *partition, b *batch.Batch[entry]) {
 	c.push(p, completion{b: b})
 }
 
 // enqueueOne queues the callback of one record completed alone.
-func (c *Client) enqueueOne(p *partition, rec *pending, err error) {
-	c.push(p, completion{p: rec, err: err})
+func (c *Client) enqueueOne(p *partition, e entry, err error) {
+	c.push(p, completion{e: e, err: err})
 }
 
 func (c *Client) push(p *partition, cm completion) {
@@ -71,8 +71,8 @@ func (c *Client) runCallbacks(p *partition) {
 			if cm.b != nil {
 				c.completeBatch(p, cm.b)
 			} else {
-				c.deliver(cm.p, cm.err)
-				c.recordsDone(cm.p.gen, 1)
+				c.deliver(cm.e, cm.err)
+				c.recordsDone(cm.e.gen, 1)
 			}
 			*cm = completion{}
 		}
@@ -86,11 +86,12 @@ func (c *Client) runCallbacks(p *partition) {
 
 // completeBatch calls the callbacks of b's records, then releases their
 // buffer room (so a slow callback keeps its records' room held).
-func (c *Client) completeBatch(p *partition, b *batch.Batch[*pending]) {
+func (c *Client) completeBatch(p *partition, b *batch.Batch[entry]) {
 	err := c.batchError(b)
 	var bytes, n int64
 	var done [2]int64
-	for i, it := range b.Items {
+	for i := range b.Items {
+		it := &b.Items[i]
 		own, report := it.claim()
 		if !own {
 			continue // cancelled: its canceller reported and released it
@@ -99,7 +100,7 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[*pending]) {
 		bytes += int64(it.size)
 		done[it.gen]++
 		if !report {
-			continue // abandoned by ProduceSync: not reused, left to the GC
+			continue // abandoned by ProduceSync: the Record is the caller's again
 		}
 		if err == nil {
 			r := it.rec
@@ -114,8 +115,7 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[*pending]) {
 				r.Timestamp = time.UnixMilli(it.ts)
 			}
 		}
-		c.deliver(it, err)
-		it.recycle()
+		c.deliver(*it, err)
 	}
 	b.Release()
 	c.buf.release(n, bytes)
@@ -127,7 +127,7 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[*pending]) {
 }
 
 // batchError turns a batch's outcome into the records' error.
-func (c *Client) batchError(b *batch.Batch[*pending]) error {
+func (c *Client) batchError(b *batch.Batch[entry]) error {
 	switch {
 	case b.Err == nil:
 		return nil
@@ -139,14 +139,17 @@ func (c *Client) batchError(b *batch.Batch[*pending]) error {
 
 // deliver reports one record's outcome to its callback or ProduceSync
 // waiter.
-func (c *Client) deliver(p *pending, err error) {
-	if p.stop != nil {
-		p.stop()
+func (c *Client) deliver(e entry, err error) {
+	if p := e.p; p != nil {
+		if p.stop != nil {
+			p.stop()
+		}
+		if p.sync != nil {
+			p.sync <- err // buffered; ProduceSync may have gone
+			return
+		}
 	}
-	switch {
-	case p.sync != nil:
-		p.sync <- err // buffered; ProduceSync may have gone
-	case p.cb != nil:
-		p.cb(p.rec, err)
+	if e.cb != nil {
+		e.cb(e.rec, err)
 	}
 }

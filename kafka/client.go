@@ -40,6 +40,7 @@ type Client struct {
 	closed    atomic.Bool  // no new records
 	stopping  atomic.Bool  // senders stopped: failures are final
 	inProduce atomic.Int64 // Produce calls past the closed check
+	clock     *clock
 	closeOnce sync.Once
 	closeErr  error
 
@@ -77,6 +78,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
+		clock:     newClock(),
 		cfg:       cfg,
 		log:       cfg.logger,
 		buf:       newBuffer(cfg.maxBufferedRecords, cfg.maxBufferedBytes, cfg.blockOnFull),

@@ -24,8 +24,8 @@ type topicState struct {
 	sticky *sticky
 
 	mu      sync.Mutex
-	waiting []*pending // records produced before the topic was known
-	failed  error      // set when the wait failed; the state is then dropped
+	waiting []entry // records produced before the topic was known
+	failed  error   // set when the wait failed; the state is then dropped
 }
 
 // partition is one topic-partition: its accumulator, current leader (and
@@ -33,7 +33,7 @@ type topicState struct {
 type partition struct {
 	topic  *topicState
 	id     int32
-	acc    *batch.Partition[*pending]
+	acc    *batch.Partition[entry]
 	leader atomic.Int32
 	sender atomic.Pointer[sender]
 	cbq    cbQueue
@@ -42,7 +42,7 @@ type partition struct {
 func (c *Client) newPartition(t *topicState, id int32) *partition {
 	p := &partition{topic: t, id: id}
 	p.leader.Store(-2) // unknown: the first sync assigns a sender
-	p.acc = batch.NewPartition(&c.bcfg, func(b *batch.Batch[*pending]) { c.enqueueBatch(p, b) })
+	p.acc = batch.NewPartition(&c.bcfg, func(b *batch.Batch[entry]) { c.enqueueBatch(p, b) })
 	return p
 }
 
@@ -122,16 +122,16 @@ func (c *Client) waitTopic(t *topicState) {
 // produce order, before the partitions are published (so no later record
 // overtakes them). Records that cannot be routed are returned to be failed
 // once t.mu is released (their callbacks are user code).
-func (c *Client) routeWaitingLocked(t *topicState, parts []*partition) (failed []*pending, errs []error) {
+func (c *Client) routeWaitingLocked(t *topicState, parts []*partition) (failed []entry, errs []error) {
 	w := t.waiting
 	t.waiting = nil
-	now := time.Now()
-	for _, p := range w {
-		if p.state.Load() != stQueued {
+	now := c.clock.now()
+	for _, e := range w {
+		if !e.queued() {
 			continue // cancelled while waiting: its canceller reported it
 		}
-		if err := c.routeAt(t, parts, p, now); err != nil {
-			failed, errs = append(failed, p), append(errs, err)
+		if err := c.routeAt(t, parts, e, wire.MaxRecordSize(e.rec.Key, e.rec.Value, e.rec.Headers), now); err != nil {
+			failed, errs = append(failed, e), append(errs, err)
 		}
 	}
 	return failed, errs
@@ -194,7 +194,7 @@ func (c *Client) syncTopic(t *topicState, tm *conn.TopicMetadata) {
 			c.assign(p, leader)
 		}
 	}
-	var failed []*pending
+	var failed []entry
 	var errs []error
 	if old == nil && len(parts) > 0 {
 		failed, errs = c.routeWaitingLocked(t, parts)

@@ -63,7 +63,7 @@ func (c *Client) ProduceSync(ctx context.Context, r *Record) error {
 	case <-ctx.Done():
 	}
 	if p.cancel() {
-		c.forget(p)
+		c.forget(p.e)
 		syncChans.Put(ch) // nobody will send on it
 		return notSent(ctx.Err())
 	}
@@ -81,7 +81,9 @@ func (c *Client) ProduceSync(ctx context.Context, r *Record) error {
 func notSent(err error) error { return fmt.Errorf("%w: %w", ErrNotSent, err) }
 
 // enqueue validates, reserves buffer room and routes one record. A
-// non-nil error means nothing was queued and no callback will run.
+// non-nil error means nothing was queued and no callback will run. The
+// returned pending is non-nil only for records that can end another way
+// than with their batch (ProduceSync, or a ctx that can end).
 func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error), sync chan error) (*pending, error) {
 	if r == nil {
 		return nil, fmt.Errorf("%w: nil record", ErrInvalidRecord)
@@ -93,7 +95,8 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 	if err := validateRecord(r, t == nil); err != nil {
 		return nil, err
 	}
-	size := wire.RecordBatchOverhead + wire.MaxRecordSize(r.Key, r.Value, r.Headers)
+	encoded := wire.MaxRecordSize(r.Key, r.Value, r.Headers)
+	size := wire.RecordBatchOverhead + encoded
 	if size > c.cfg.maxRequestBytes {
 		return nil, &RecordTooLargeError{Size: size, Limit: c.cfg.maxRequestBytes, What: "max request bytes"}
 	}
@@ -115,18 +118,24 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 		}
 		return nil, notSent(err)
 	}
-	now := time.Now()
-	p := newPending()
-	p.rec, p.cb, p.size, p.sync = r, cb, int32(held), sync
+	now := c.clock.now()
+	e := entry{rec: r, cb: cb, size: int32(held)}
 	if r.Timestamp.IsZero() {
-		p.ts, p.stamped = now.UnixMilli(), true
+		e.ts, e.stamped = now.UnixMilli(), true
 	} else {
-		p.ts = r.Timestamp.UnixMilli()
+		e.ts = r.Timestamp.UnixMilli()
 	}
-	p.gen = uint8(c.flushGen.Load() & 1)
-	c.outstanding[p.gen].Add(1)
-	if sync == nil && ctx.Done() != nil {
-		p.stop = context.AfterFunc(ctx, func() { c.cancelRecord(p, ctx) })
+	e.gen = uint8(c.flushGen.Load() & 1)
+	c.outstanding[e.gen].Add(1)
+	var p *pending
+	if sync != nil || ctx.Done() != nil {
+		p = newPending()
+		p.sync = sync
+		e.p = p
+		p.e = e
+		if sync == nil {
+			p.stop = context.AfterFunc(ctx, func() { c.cancelRecord(p, ctx) })
+		}
 	}
 
 	if t == nil {
@@ -140,23 +149,25 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 			if t.failed != nil {
 				err := t.failed
 				t.mu.Unlock()
-				return c.unqueue(p, err)
+				return c.unqueue(e, err)
 			}
-			t.waiting = append(t.waiting, p)
+			t.waiting = append(t.waiting, e)
 			t.mu.Unlock()
 			return p, nil
 		}
 		t.mu.Unlock()
 	}
-	if err := c.routeAt(t, *parts, p, now); err != nil {
-		return c.unqueue(p, err)
+	if err := c.routeAt(t, *parts, e, encoded, now); err != nil {
+		return c.unqueue(e, err)
 	}
 	return p, nil
 }
 
 // recordOverhead is the Client's fixed memory per buffered record beyond
-// its bytes: the Record it holds until the callback and its pending state.
-const recordOverhead = int(unsafe.Sizeof(Record{}) + unsafe.Sizeof(pending{}))
+// its bytes: the Record it holds until the callback and its entry (plus a
+// pending for records that can be cancelled; not counted, as those are
+// rarely the bulk).
+const recordOverhead = int(unsafe.Sizeof(Record{}) + unsafe.Sizeof(entry{}))
 
 // heldBytes is what a record counts against WithMaxBufferedBytes: its
 // encoded size (an upper bound, batch header included), plus the key,
@@ -164,7 +175,7 @@ const recordOverhead = int(unsafe.Sizeof(Record{}) + unsafe.Sizeof(pending{}))
 // caller's slices, encoded but not copied out of), plus recordOverhead.
 // Counting only the encoded size let the heap grow to several times the
 // limit (on a slow broker the buffer is full: 64 MiB of encoded 100-byte
-// records held ~4x that in Records, values, pendings and batch buffers).
+// records held ~4x that in Records, values, entries and batch buffers).
 func heldBytes(r *Record, encoded int) int {
 	n := encoded + len(r.Key) + len(r.Value) + recordOverhead
 	for i := range r.Headers {
@@ -176,30 +187,32 @@ func heldBytes(r *Record, encoded int) int {
 // forget releases one record's buffer room and counts it done for Flush:
 // the accounting every path that ends a record outside a batch completion
 // must undo.
-func (c *Client) forget(p *pending) {
-	c.buf.release(1, int64(p.size))
-	c.recordsDone(p.gen, 1)
+func (c *Client) forget(e entry) {
+	c.buf.release(1, int64(e.size))
+	c.recordsDone(e.gen, 1)
 }
 
 // unqueue undoes enqueue's accounting for a record rejected with err after
 // its reservation, and returns what enqueue returns: err for the caller to
 // report, or no error if the record's context ended meanwhile and its
 // canceller reported it already.
-func (c *Client) unqueue(p *pending, err error) (*pending, error) {
-	if p.stop != nil {
-		p.stop()
+func (c *Client) unqueue(e entry, err error) (*pending, error) {
+	if p := e.p; p != nil {
+		if p.stop != nil {
+			p.stop()
+		}
+		if !p.cancel() {
+			return p, nil
+		}
 	}
-	if !p.cancel() {
-		return p, nil
-	}
-	c.forget(p)
+	c.forget(e)
 	return nil, err
 }
 
 // routeAt chooses the record's partition and appends it there, under that
-// partition's mutex only.
-func (c *Client) routeAt(t *topicState, parts []*partition, p *pending, now time.Time) error {
-	r := p.rec
+// partition's mutex only. encoded is wire.MaxRecordSize of the record.
+func (c *Client) routeAt(t *topicState, parts []*partition, e entry, encoded int, now time.Time) error {
+	r := e.rec
 	n := len(parts)
 	idx := c.cfg.partitioner.Partition(r, n)
 	useSticky := idx < 0
@@ -214,15 +227,13 @@ func (c *Client) routeAt(t *topicState, parts []*partition, p *pending, now time
 		return &InvalidPartitionError{Topic: t.name, Partition: idx, Partitions: n}
 	}
 	part := parts[idx]
-	if p.stop != nil {
-		p.part.Store(part) // for cancelRecord, the only reader
+	urgent := e.p != nil && e.p.sync != nil
+	if e.p != nil && e.p.stop != nil {
+		e.p.part.Store(part) // for cancelRecord, the only reader
 	}
-	// Once appended, p may complete and be recycled at any moment (a fast
-	// broker): read what is needed of it before.
-	size, urgent := wire.RecordBatchOverhead+wire.MaxRecordSize(r.Key, r.Value, r.Headers), p.sync != nil
-	opened, filled := part.acc.Append(p, p.ts, r.Key, r.Value, r.Headers, now, urgent)
+	opened, filled := part.acc.AppendSized(e, e.ts, r.Key, r.Value, r.Headers, encoded, now, urgent)
 	if useSticky {
-		t.sticky.onAppend(parts, idx, size, filled, int64(c.cfg.batchMaxBytes))
+		t.sticky.onAppend(parts, idx, wire.RecordBatchOverhead+encoded, filled, int64(c.cfg.batchMaxBytes))
 	}
 	// A ProduceSync record wakes the sender only if it could go now: while
 	// a request is in flight the sender holds it for the response anyway
@@ -242,27 +253,27 @@ func (c *Client) cancelRecord(p *pending, ctx context.Context) {
 	if !p.cancel() {
 		return
 	}
-	c.buf.release(1, int64(p.size))
+	c.buf.release(1, int64(p.e.size))
 	err := notSent(ctx.Err())
 	if part := p.part.Load(); part != nil {
-		c.enqueueOne(part, p, err)
+		c.enqueueOne(part, p.e, err)
 		return
 	}
-	c.deliver(p, err)
-	c.recordsDone(p.gen, 1)
+	c.deliver(p.e, err)
+	c.recordsDone(p.e.gen, 1)
 }
 
 // failAlone fails one queued record that is in no batch (its topic never
 // appeared, or routing failed).
-func (c *Client) failAlone(p *pending, err error) {
-	own, report := p.claim()
+func (c *Client) failAlone(e entry, err error) {
+	own, report := e.claim()
 	if !own {
 		return
 	}
 	if report {
-		c.deliver(p, err)
+		c.deliver(e, err)
 	}
-	c.forget(p)
+	c.forget(e)
 }
 
 // validateRecord checks what Kafka would reject anyway, so the error

@@ -66,7 +66,7 @@ func findPartition(resp *wire.ProduceResponse, topic string, id int32) *wire.Pro
 	return nil
 }
 
-func (c *Client) onPartitionResponse(p *partition, b *batch.Batch[*pending], r *wire.ProduceResponsePartition, resp *wire.ProduceResponse, now time.Time) {
+func (c *Client) onPartitionResponse(p *partition, b *batch.Batch[entry], r *wire.ProduceResponsePartition, resp *wire.ProduceResponse, now time.Time) {
 	if r.ErrorCode == 0 {
 		p.acc.Ack(b, r.BaseOffset, r.LogAppendTimeMs)
 		return
@@ -103,7 +103,7 @@ func endpoints(nodes []wire.ProduceResponseNodeEndpoint) []conn.Broker {
 // onFailure applies the retry policy to a failed attempt. fromBroker
 // tells whether err is the broker's answer for this partition (so a
 // definite rejection) rather than a transport failure of unknown outcome.
-func (c *Client) onFailure(p *partition, b *batch.Batch[*pending], err error, action retry.ProduceAction, hinted, fromBroker bool, now time.Time) {
+func (c *Client) onFailure(p *partition, b *batch.Batch[entry], err error, action retry.ProduceAction, hinted, fromBroker bool, now time.Time) {
 	switch action {
 	case retry.ProduceSuccess:
 		p.acc.Ack(b, -1, -1)

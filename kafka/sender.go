@@ -234,7 +234,7 @@ func (s *sender) connection() (*conn.Conn, error) {
 type produceReq struct {
 	s       *sender
 	req     wire.ProduceRequest
-	batches []*batch.Batch[*pending]
+	batches []*batch.Batch[entry]
 	parts   []*partition
 	sentAt  time.Time
 }
@@ -329,7 +329,7 @@ func (pr *produceReq) has(p *partition) bool {
 	return false
 }
 
-func (pr *produceReq) add(p *partition, b *batch.Batch[*pending]) {
+func (pr *produceReq) add(p *partition, b *batch.Batch[entry]) {
 	pr.batches = append(pr.batches, b)
 	pr.parts = append(pr.parts, p)
 	name := p.topic.name

@@ -42,7 +42,12 @@ func (s *sticky) onAppend(parts []*partition, p int32, size int, filled bool, ba
 	if s.cur.Load() != p {
 		return // someone switched already; this append counted for the old one
 	}
-	if s.produced.Add(int64(size)) >= batchMax || filled {
+	// Load and Store, not Add: concurrent producers may lose each other's
+	// counts (the switch then comes a little later), but a plain store
+	// costs a fraction of a locked add on a line every producer writes.
+	n := s.produced.Load() + int64(size)
+	s.produced.Store(n)
+	if n >= batchMax || filled {
 		s.next(parts, p)
 	}
 }

@@ -113,6 +113,7 @@ type Batch[T Item] struct {
 	retryAt   time.Time
 	abandoned bool // failed (expired) while on the wire; its late response is bookkeeping only
 	emitted   bool
+	items     *itemBuf[T] // pooled backing array of Items (nil for split pieces)
 }
 
 // NumRecords returns the number of records the batch holds (sealed:
@@ -161,13 +162,46 @@ const maxPooledBuffer = 4 << 20
 // request being written (an expired batch on the wire), while an
 // acknowledged one was answered, so its request is long encoded.
 func (b *Batch[T]) Release() {
-	if b.Err != nil || b.Bytes == nil || cap(b.Bytes) > maxPooledBuffer {
+	if b.Err != nil {
+		return
+	}
+	if ib := b.items; ib != nil {
+		// The items were delivered: clear them (they reference the
+		// caller's records) and keep the array for a later batch, so
+		// steady-state batches do not regrow it record by record.
+		b.items = nil
+		if cap(b.Items) <= maxPooledItems {
+			clear(b.Items)
+			ib.s = b.Items[:0]
+			b.Items = nil
+			itemBufs.Put(ib)
+		}
+	}
+	if b.Bytes == nil || cap(b.Bytes) > maxPooledBuffer {
 		return
 	}
 	bb := new(wire.BatchBuilder)
 	bb.ResetWith(b.Bytes)
 	b.Bytes = nil
 	builderPool.Put(bb)
+}
+
+// itemBuf carries a batch's Items array to and from itemBufs (a pointer,
+// so Put does not allocate).
+type itemBuf[T any] struct{ s []T }
+
+// itemBufs is shared by every item type; getItems ignores arrays of
+// another type (only tests use more than one).
+var itemBufs sync.Pool
+
+// maxPooledItems bounds the item arrays kept for reuse.
+const maxPooledItems = 1 << 16
+
+func getItems[T any]() *itemBuf[T] {
+	if ib, ok := itemBufs.Get().(*itemBuf[T]); ok {
+		return ib
+	}
+	return new(itemBuf[T])
 }
 
 // encode appends items to a fresh builder.

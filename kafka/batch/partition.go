@@ -53,18 +53,31 @@ func NewPartition[T Item](cfg *Config, onDone func(*Batch[T])) *Partition[T] {
 // caller wakes the sender then (records joining an open batch need not,
 // the sender already knows of it), and the sticky partitioner may move on.
 func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.RecordHeader, now time.Time, urgent bool) (opened, filled bool) {
+	return p.AppendSized(it, ts, key, value, headers, -1, now, urgent)
+}
+
+// AppendSized is Append for a caller that already knows an upper bound on
+// the record's encoded size (wire.MaxRecordSize; -1 if not): while the
+// bound fits the open batch, the exact size need not be computed (the
+// producer's hot path computes the bound anyway, to check the record
+// against its limits before queueing it).
+func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []wire.RecordHeader, maxSize int, now time.Time, urgent bool) (opened, filled bool) {
 	p.mu.Lock()
 	var b *Batch[T]
 	if n := len(p.q); n > 0 && p.q[n-1].state == stateOpen {
 		b = p.q[n-1]
-		size := b.builder.NextRecordSize(ts, key, value, headers)
-		if b.builder.Size()+size > p.cfg.MaxBytes {
-			b.state = stateClosed
-			b, filled = nil, true
+		if maxSize < 0 || b.builder.Size()+maxSize > p.cfg.MaxBytes {
+			size := b.builder.NextRecordSize(ts, key, value, headers)
+			if b.builder.Size()+size > p.cfg.MaxBytes {
+				b.state = stateClosed
+				b, filled = nil, true
+			}
 		}
 	}
 	if b == nil {
 		b = &Batch[T]{Created: now, state: stateOpen, builder: getBuilder(), ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
+		b.items = getItems[T]()
+		b.Items = b.items.s
 		p.q = append(p.q, b)
 		opened = true
 	}
