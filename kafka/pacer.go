@@ -10,21 +10,19 @@ import (
 // An idle pipe sends at once: a lone record pays no linger. But "send
 // whenever a slot is free" floods a broker with one-record requests at
 // medium rates (10k records/s could be 10k requests/s to a fast broker),
-// and a request costs the broker far more than a record. So, per broker:
+// and a request costs a Kafka broker far more than a record. So, per broker:
 //
 //   - a small batch (below pacerBigBatch, i.e. not full with the default
 //     1 MiB batches; not flushed) goes only when nothing is in flight to that
-//     broker *and* at least gap has passed since the last request. gap is
-//     the larger of two loads, capped at pacerMaxHold: the records/s the
-//     broker has been getting beyond pacerFreeRate (1.25 µs per record/s:
-//     1k records/s → 0, 5k → 5 ms, 9k and more → 10 ms), and the broker's
-//     smoothed round trip beyond pacerCheapRTT times pacerRTTFactor (a
-//     broker that takes 2 ms to answer is far away or busy, and a request
-//     costs a busy broker far more than a record: ~1 ms of broker CPU per
-//     one-record request on Kafka 4.4 here; one that answers within 250 µs
-//     is near and idle).
-//     Both vanish when the traffic stops: gap counts from the last request,
-//     so a lone record after a pause goes at once;
+//     broker *and* at least gap has passed since the last request;
+//   - gap is the larger of two terms, capped at pacerMaxHold (10 ms,
+//     franz-go's linger). Load: the records/s the broker has been getting
+//     beyond pacerFreeRate, 1.25 µs per record/s (1k records/s → 0, 5k →
+//     5 ms, 9k and more → 10 ms). Cost: the broker's round-trip floor, 0 up
+//     to pacerNearRTT, the whole cap from pacerFarRTT, linear between;
+//   - both vanish when the traffic stops: gap counts from the last request
+//     and the rate estimate decays, so a record after a pause of 10 ms or
+//     more goes at once, whatever the broker;
 //   - while a request is in flight the next batches grow by themselves, so
 //     a slow (busy) broker gets fewer, larger requests;
 //   - a batch awaited by ProduceSync skips the gap but, while
@@ -36,13 +34,32 @@ import (
 //     in-flight slot (pipelining at high rates), and small batches of other
 //     partitions ride along in the same request, free in request count.
 //
+// Why the round-trip floor: it is what a request costs when nothing queues.
+// Kafka's request path (network thread, request queue, handler thread, log
+// append, response queue) does not answer a Produce much under 200 µs even
+// on the same host, and a real network adds its own; a broker that answers
+// in 50 µs is near and cheap. The mean round trip swings with load on
+// either side (the fake broker of bench/ on a busy 2-core machine averages
+// 150-350 µs, Kafka 4.4 on the same machine 450-600 µs; their floors stay
+// under 200 µs and over 250 µs), and with batch size (the gap makes
+// batches bigger, so the mean would feed on itself).
+//
+// Why a gap from the last request and no more: with records arriving evenly
+// and a request every S, the median record waits at least about S/2 (over
+// any span, at most a fraction w/S of arrival times lie within w of the
+// next request) plus the round trip, whatever rule picks the moments. So
+// latency and request rate are one trade-off, and the only choice is S: at
+// 1k records/s against Kafka, S of ~10 ms gives franz-go's request rate
+// (its 10 ms linger) and, measured, a p50 a little below its own.
+//
 // A positive WithLinger replaces all this with the classic fixed linger.
 const (
 	pacerBigBatch       = 1 << 20
 	pacerGapPerRate     = 1250 * time.Nanosecond
-	pacerRTTFactor      = 5
-	pacerCheapRTT       = 250 * time.Microsecond // a round trip this short: the broker is near and idle
-	pacerFreeRate       = 1000                   // records/s below which only the idle-pipe rule applies
+	pacerFreeRate       = 1000                   // records/s below which the load term is 0
+	pacerNearRTT        = 150 * time.Microsecond // a round-trip floor up to this: a cheap, near broker
+	pacerFarRTT         = 300 * time.Microsecond // from this on: a Kafka broker (or far away): the whole gap
+	pacerFloorRise      = 32                     // the floor rises at most 1/32 per slower round trip
 	pacerMaxHold        = 10 * time.Millisecond
 	pacerUrgentInFlight = 1
 	pacerRateWindow     = 100 * time.Millisecond // time constant of the rate estimate
@@ -74,34 +91,44 @@ func (pc *pacer) sent(now time.Time, n int) {
 	pc.at, pc.last = now, now
 }
 
-// gap is the minimum time between two requests of small batches.
-func (pc *pacer) gap(now time.Time, rtt time.Duration) time.Duration {
-	g := max(rtt-pacerCheapRTT, 0) * pacerRTTFactor
+// gap is the minimum time between two requests of small batches, given the
+// broker's round-trip floor.
+func (pc *pacer) gap(now time.Time, floor time.Duration) time.Duration {
+	var g time.Duration
+	if floor > pacerNearRTT {
+		f := min(float64(floor-pacerNearRTT)/float64(pacerFarRTT-pacerNearRTT), 1)
+		g = time.Duration(f * float64(pacerMaxHold))
+	}
 	if over := pc.rate(now) - pacerFreeRate; over > 0 {
 		g = max(g, time.Duration(over*float64(pacerGapPerRate)))
 	}
 	return min(g, pacerMaxHold)
 }
 
-// observeRTT folds one Produce round trip into the sender's smoothed RTT
-// (1/8 weight, as TCP's SRTT). Concurrent responses may lose an update,
-// which only delays the estimate.
+// observeRTT folds one Produce round trip into the sender's round-trip
+// floor (s.rtt): a faster round trip lowers it at once, a slower one raises
+// it by at most 1/pacerFloorRise, so it sits near the fastest recent round
+// trips (about their 10th percentile) and a stall (a 100 ms round trip)
+// moves it by 3 %, not to 100 ms. It doubles in ~23 slower round
+// trips (a broker that became slow or far) and falls at once. Concurrent
+// responses may lose an update, which only delays the estimate.
 func (s *sender) observeRTT(d time.Duration) {
 	old := s.rtt.Load()
-	if old == 0 {
+	switch {
+	case old == 0 || int64(d) <= old:
 		s.rtt.Store(int64(d))
-		return
+	default:
+		s.rtt.Store(min(int64(d), old+old/pacerFloorRise))
 	}
-	s.rtt.Store(old + (int64(d)-old)/8)
 }
 
 // minBytes returns the size below which an unfilled, non-urgent batch
 // younger than pacerMaxHold must wait (0: every batch may go), and, when
 // it is not 0 and the pipe is idle, when to look again (a response wakes
 // the sender otherwise).
-func (pc *pacer) minBytes(now time.Time, inflight, batchMax int, rtt time.Duration) (int, time.Time) {
+func (pc *pacer) minBytes(now time.Time, inflight, batchMax int, floor time.Duration) (int, time.Time) {
 	if inflight == 0 {
-		at := pc.last.Add(pc.gap(now, rtt))
+		at := pc.last.Add(pc.gap(now, floor))
 		if !now.Before(at) {
 			return 0, time.Time{}
 		}

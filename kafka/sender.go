@@ -36,7 +36,7 @@ type sender struct {
 	parts atomic.Pointer[[]*partition] // copy-on-write under mu
 
 	inflight atomic.Int32
-	rtt      atomic.Int64 // smoothed Produce round trip, ns (pacer.go)
+	rtt      atomic.Int64 // Produce round-trip floor, ns (pacer.go observeRTT)
 	start    int          // round-robin start index (sender goroutine only)
 	conn     *conn.Conn   // sender goroutine only
 	pace     pacer        // adaptive batching (pacer.go); sender goroutine only
