@@ -135,7 +135,9 @@ type config struct {
 //   - acks=all with idempotence: the only setting where an acknowledged
 //     record survives a broker loss without duplicates.
 //   - Java's timeouts: 120 s delivery, 30 s request, 100 ms–1 s backoff.
-//   - 64 MiB / 1M records of buffer: generous enough for bursts, bounded.
+//   - 32 MiB / 1M records of buffer (Java's buffer.memory): bursts are
+//     absorbed, and more would only queue records behind a full pipe (5
+//     requests in flight per broker) while the heap grows.
 func defaultConfig() config {
 	return config{
 		clientID:           "gregor",
@@ -152,7 +154,7 @@ func defaultConfig() config {
 		metadataMaxAge:     5 * time.Minute,
 		unknownTopicWait:   10 * time.Second,
 		maxBufferedRecords: 1 << 20,
-		maxBufferedBytes:   64 << 20,
+		maxBufferedBytes:   32 << 20,
 		blockOnFull:        true,
 		partitioner:        DefaultPartitioner(),
 		logger:             zap.NewNop(),
@@ -358,7 +360,7 @@ func WithMaxBufferedRecords(n int) Option {
 // (queued, in flight, or awaiting their callback): each record counts its
 // encoded size plus the key, value and header bytes it keeps alive and a
 // fixed per-record overhead, so the bound tracks the real heap. Default
-// 64 MiB. See WithBlockOnBufferFull.
+// 32 MiB. See WithBlockOnBufferFull.
 func WithMaxBufferedBytes(n int64) Option {
 	return optionFunc(func(c *config) { c.maxBufferedBytes = n })
 }

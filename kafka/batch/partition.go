@@ -217,13 +217,34 @@ func (p *Partition[T]) Drain(dp DrainParams) (*Batch[T], Status) {
 			return nil, Waiting
 		}
 		p.popHead()
-		if !p.seal(b) {
+		bb := p.seal(b)
+		if bb == nil {
 			continue // every record was cancelled
 		}
-		if b.Err != nil { // could not build: failed, reported
+		p.send(b)
+		// Build (CRC, compression) without the mutex: producers keep
+		// appending to this partition meanwhile (compressing a 1 MiB
+		// batch takes milliseconds). The batch counts as on the wire, so
+		// nothing else touches its bytes; an Expire meanwhile abandons
+		// it like any batch on the wire.
+		p.mu.Unlock()
+		bytes, err := build(bb, p.cfg, b.ProducerID, b.Epoch, b.BaseSeq)
+		putBuilder(bb)
+		p.mu.Lock()
+		if err != nil {
+			// Cannot happen with our codecs on bytes we encoded; fail the
+			// batch rather than send something broken. Its sequences were
+			// never sent: the partition's sequence must be re-checked.
+			if p.cfg.Idempotent {
+				p.unresolved = true
+			}
+			if p.reported(b) {
+				b.Err = err
+				p.finish(b)
+			}
 			continue
 		}
-		p.send(b)
+		b.Bytes = bytes
 		return b, Drained
 	}
 	return nil, Empty
@@ -262,11 +283,11 @@ func (p *Partition[T]) send(b *Batch[T]) {
 	p.onWire++
 }
 
-// seal drops cancelled items, assigns ordinal and sequence and builds the
-// bytes. It returns false if no item was left (the batch is discarded).
-// A build failure fails the batch (reported through onDone) and returns
-// true with b.Err set.
-func (p *Partition[T]) seal(b *Batch[T]) bool {
+// seal drops cancelled items and assigns ordinal and sequence, and
+// queues b as outstanding. It returns b's builder for the caller to build
+// the bytes from (b.builder is cleared), or nil if no item was left (the
+// batch is discarded).
+func (p *Partition[T]) seal(b *Batch[T]) *wire.BatchBuilder {
 	n := len(b.Items)
 	kept := b.Items[:0]
 	for _, it := range b.Items {
@@ -279,7 +300,7 @@ func (p *Partition[T]) seal(b *Batch[T]) bool {
 	if len(kept) == 0 {
 		putBuilder(b.builder)
 		b.builder = nil
-		return false
+		return nil
 	}
 	if len(kept) != n {
 		putBuilder(b.builder)
@@ -289,24 +310,15 @@ func (p *Partition[T]) seal(b *Batch[T]) bool {
 	p.nextOrd += int64(len(kept))
 	if p.cfg.Idempotent {
 		b.ProducerID, b.Epoch, b.BaseSeq = p.pid, p.epoch, p.nextSeq
-	}
-	b.size = b.builder.Size() // before build: it may take the builder's buffer
-	bytes, err := build(b.builder, p.cfg, b.ProducerID, b.Epoch, b.BaseSeq)
-	putBuilder(b.builder)
-	b.builder = nil
-	if err != nil {
-		b.state, b.Err, b.emitted = stateDone, err, true
-		p.onDone(b)
-		return true
-	}
-	if p.cfg.Idempotent {
 		p.nextSeq = incrementSeq(p.nextSeq, len(kept))
 	}
-	b.Bytes = bytes
+	bb := b.builder
+	b.builder = nil
+	b.size = bb.Size() // before build: it may take the builder's buffer
 	b.state = stateSealed
 	p.out = append(p.out, b)
 	p.pending++
-	return true
+	return bb
 }
 
 // firstPending returns the lowest outstanding batch whose outcome is not

@@ -1,6 +1,9 @@
 package wire
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // This file holds the append-style encoders for the protocol's primitive types.
 // Every encoder takes a destination slice and returns it extended, in the
@@ -79,14 +82,7 @@ func VarlongLen(v int64) int { return uvarintLen(uint64(v<<1) ^ uint64(v>>63)) }
 // UvarintLen returns how many bytes AppendUvarint writes for v.
 func UvarintLen(v uint32) int { return uvarintLen(uint64(v)) }
 
-func uvarintLen(u uint64) int {
-	n := 1
-	for u >= 0x80 {
-		u >>= 7
-		n++
-	}
-	return n
-}
+func uvarintLen(u uint64) int { return (bits.Len64(u|1) + 6) / 7 }
 
 // AppendString appends s as STRING: an int16 length, then the bytes.
 // s must be at most 32767 bytes long.

@@ -13,6 +13,8 @@ import (
 // cannot know the version. Encoders and decoders are pooled: building one
 // costs hundreds of kilobytes of tables.
 
+const zstdWindow = 1 << 20
+
 // zstdEncoders holds one pool per klauspost level (Fastest..Best, 1-4).
 var zstdEncoders [5]sync.Pool
 
@@ -30,8 +32,11 @@ func compressZstd(dst, src []byte, level int) ([]byte, error) {
 		var err error
 		// Concurrency 1: EncodeAll runs on the caller's goroutine and the
 		// encoder owns no goroutines, so a pooled encoder can simply be
-		// dropped by the GC.
-		enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(kl), zstd.WithEncoderConcurrency(1))
+		// dropped by the GC. A 1 MiB window (the default batch size;
+		// klauspost's default is 8 MiB) covers a whole default batch, so
+		// the ratio is the same, and keeps each encoder's history small:
+		// with the default the pooled encoders dominated the heap.
+		enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(kl), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(zstdWindow))
 		if err != nil {
 			return dst, &CompressionError{Codec: CodecZstd, Op: "compress", Err: ErrInvalidLevel, Cause: err}
 		}

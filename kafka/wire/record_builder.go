@@ -168,22 +168,64 @@ func (b *BatchBuilder) Append(ts int64, key, value []byte, headers []RecordHeade
 		// for a batch growing to a MiB means many copies and garbage).
 		dst = slices.Grow(dst, max(need, 2*cap(dst), minBuilderCap)-len(dst))
 	}
-	dst = AppendVarint(dst, int32(body))
-	dst = append(dst, 0) // attributes: unused, always 0
-	dst = AppendVarlong(dst, tsDelta)
-	dst = AppendVarint(dst, b.n)
-	dst = appendVarBytes(dst, key)
-	dst = appendVarBytes(dst, value)
-	dst = AppendVarint(dst, int32(len(headers)))
-	for i := range headers {
-		h := &headers[i]
-		dst = AppendVarint(dst, int32(len(h.Key)))
-		dst = append(dst, h.Key...)
-		dst = appendVarBytes(dst, h.Value)
+	// The size is known: write in place (one length check, no append
+	// per field), the producer's per-record hot path.
+	at := len(dst)
+	dst = dst[:at+total]
+	w := dst[at:]
+	i := putUvarint(w, zigzag32(int32(body)))
+	w[i] = 0 // attributes: unused, always 0
+	i++
+	i += putUvarint64(w[i:], uint64(tsDelta<<1)^uint64(tsDelta>>63))
+	i += putUvarint(w[i:], zigzag32(b.n))
+	i += putVarBytes(w[i:], key)
+	i += putVarBytes(w[i:], value)
+	i += putUvarint(w[i:], zigzag32(int32(len(headers))))
+	for j := range headers {
+		h := &headers[j]
+		i += putUvarint(w[i:], zigzag32(int32(len(h.Key))))
+		i += copy(w[i:], h.Key)
+		i += putVarBytes(w[i:], h.Value)
 	}
 	b.buf = dst
 	b.n++
 	return total
+}
+
+func zigzag32(v int32) uint32 { return uint32(v<<1) ^ uint32(v>>31) }
+
+// putUvarint writes v as an unsigned varint at the start of w (which has
+// room) and returns its length.
+func putUvarint(w []byte, v uint32) int {
+	i := 0
+	for v >= 0x80 {
+		w[i] = byte(v) | 0x80
+		v >>= 7
+		i++
+	}
+	w[i] = byte(v)
+	return i + 1
+}
+
+func putUvarint64(w []byte, v uint64) int {
+	i := 0
+	for v >= 0x80 {
+		w[i] = byte(v) | 0x80
+		v >>= 7
+		i++
+	}
+	w[i] = byte(v)
+	return i + 1
+}
+
+// putVarBytes writes a varint-length-prefixed nullable byte field.
+func putVarBytes(w, p []byte) int {
+	if p == nil {
+		w[0] = 1 // zig-zag -1
+		return 1
+	}
+	i := putUvarint(w, zigzag32(int32(len(p))))
+	return i + copy(w[i:], p)
 }
 
 // NextRecordSize returns exactly how many bytes Append(ts, key, value,
