@@ -9,7 +9,8 @@ import (
 // buffer bounds the records and bytes the Client holds, from Produce until
 // the record's callback has returned (so slow callbacks count too).
 //
-// The fast path is two CAS loops on atomics; nobody locks while there is
+// The fast path is one CAS loop on one word holding both counts (records
+// in the top bufRecordBits bits, bytes below); nobody locks while there is
 // room and nobody waits. When there is no room, a blocking caller queues a
 // waiter (FIFO, so a large record is not starved by small ones) and sleeps
 // on its own channel: no goroutine is started per blocked caller, and a
@@ -20,9 +21,8 @@ type buffer struct {
 	maxBytes   int64
 	block      bool
 
-	records atomic.Int64
-	bytes   atomic.Int64
-	nwait   atomic.Int32 // len(waiters), readable without mu
+	used  atomic.Uint64 // records<<bufByteBits | bytes
+	nwait atomic.Int32  // len(waiters), readable without mu
 
 	mu      sync.Mutex
 	waiters []*bufWaiter
@@ -35,30 +35,30 @@ type bufWaiter struct {
 	granted bool          // under buffer.mu
 }
 
+// The counts share one word, so a reservation is one CAS. The limits are
+// clamped to what fits (16 Mi records, 1 TiB): far beyond any heap, since
+// each record counts its fixed overhead too.
+const (
+	bufByteBits   = 40
+	bufByteMask   = 1<<bufByteBits - 1
+	bufMaxRecords = 1<<(64-bufByteBits) - 1
+)
+
 func newBuffer(maxRecords int, maxBytes int64, block bool) *buffer {
-	return &buffer{maxRecords: int64(maxRecords), maxBytes: maxBytes, block: block}
+	return &buffer{maxRecords: min(int64(maxRecords), bufMaxRecords), maxBytes: min(maxBytes, bufByteMask), block: block}
 }
 
 // tryTake reserves one record and n bytes if both fit.
 func (b *buffer) tryTake(n int64) bool {
 	for {
-		r := b.records.Load()
-		if r+1 > b.maxRecords {
-			return false
-		}
-		if b.records.CompareAndSwap(r, r+1) {
-			break
-		}
-	}
-	for {
-		used := b.bytes.Load()
+		u := b.used.Load()
+		r, used := int64(u>>bufByteBits), int64(u&bufByteMask)
 		// A record larger than the whole budget was rejected before; one
 		// that fits is always admitted into an empty buffer.
-		if used+n > b.maxBytes && used > 0 {
-			b.records.Add(-1)
+		if r+1 > b.maxRecords || used+n > b.maxBytes && used > 0 {
 			return false
 		}
-		if b.bytes.CompareAndSwap(used, used+n) {
+		if b.used.CompareAndSwap(u, u+1<<bufByteBits+uint64(n)) {
 			return true
 		}
 	}
@@ -116,8 +116,7 @@ func (b *buffer) reserve(ctx context.Context, n int64) error {
 // release returns one record's room (or several: records and bytes) and
 // grants queued waiters in order.
 func (b *buffer) release(records, bytes int64) {
-	b.records.Add(-records)
-	b.bytes.Add(-bytes)
+	b.used.Add(-uint64(records<<bufByteBits + bytes))
 	if b.nwait.Load() > 0 {
 		b.mu.Lock()
 		b.grantLocked()
@@ -163,5 +162,8 @@ func (b *buffer) close() {
 	b.mu.Unlock()
 }
 
-// used returns the records and bytes currently held.
-func (b *buffer) used() (records, bytes int64) { return b.records.Load(), b.bytes.Load() }
+// held returns the records and bytes currently held.
+func (b *buffer) held() (records, bytes int64) {
+	u := b.used.Load()
+	return int64(u >> bufByteBits), int64(u & bufByteMask)
+}

@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func TestBufferFastPathAndLimits(t *testing.T) {
 	if err := b.reserve(ctx, 20); !errors.Is(err, ErrBufferFull) {
 		t.Fatalf("over the byte budget: %v", err)
 	}
-	if r, by := b.used(); r != 1 || by != 90 {
+	if r, by := b.held(); r != 1 || by != 90 {
 		t.Fatalf("used %d records %d bytes", r, by)
 	}
 }
@@ -141,5 +142,23 @@ func TestStickySwitchesAfterBatchBytes(t *testing.T) {
 		if next := s2.partition(parts); q != 0 && next != 0 {
 			t.Fatalf("switched from %d to leaderless %d", q, next)
 		}
+	}
+}
+
+// Limits beyond what the packed counter holds are clamped, not wrapped: a
+// Client configured "unlimited" still reserves and releases correctly.
+func TestBufferHugeLimitsClamped(t *testing.T) {
+	b := newBuffer(math.MaxInt, math.MaxInt64, false)
+	for i := 0; i < 1000; i++ {
+		if err := b.reserve(context.Background(), 1<<30); err != nil {
+			t.Fatalf("reserve %d: %v", i, err)
+		}
+	}
+	if r, by := b.held(); r != 1000 || by != 1000<<30 {
+		t.Fatalf("held %d records, %d bytes; want 1000, %d", r, by, int64(1000)<<30)
+	}
+	b.release(1000, 1000<<30)
+	if r, by := b.held(); r != 0 || by != 0 {
+		t.Fatalf("after release: %d records, %d bytes", r, by)
 	}
 }

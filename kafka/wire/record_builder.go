@@ -275,14 +275,6 @@ func varBytesSize(p []byte) int {
 	return VarintLen(int32(len(p))) + len(p)
 }
 
-func appendVarBytes(dst, p []byte) []byte {
-	if p == nil {
-		return append(dst, 1) // zig-zag -1
-	}
-	dst = AppendVarint(dst, int32(len(p)))
-	return append(dst, p...)
-}
-
 // Build appends the finished batch to dst: the 61-byte header, the records
 // (compressed with p.Codec as one stream), and the CRC-32C over attributes to
 // the end, byte for byte what Java's DefaultRecordBatch / MemoryRecordsBuilder
