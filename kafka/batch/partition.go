@@ -21,6 +21,11 @@ type Partition[T Item] struct {
 	q   []*Batch[T] // the deque
 	out []*Batch[T] // sealed, not yet emitted, ascending ord
 
+	// Sizes of the last sealed batch: a new batch's buffers are sized
+	// for it up front (batches under steady load are alike), instead of
+	// growing by doubling.
+	lastBytes, lastItems int
+
 	pending int // batches in out whose outcome is not decided
 	onWire  int // batches handed out by Drain and not yet reported
 	nextOrd int64
@@ -76,7 +81,11 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 	}
 	if b == nil {
 		b = &Batch[T]{Created: now, state: stateOpen, builder: getBuilder(), ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
+		b.builder.Grow(p.lastBytes)
 		b.items = getItems[T]()
+		if cap(b.items.s) < p.lastItems {
+			b.items.s = make([]T, 0, p.lastItems)
+		}
 		b.Items = b.items.s
 		p.q = append(p.q, b)
 		opened = true
@@ -315,6 +324,7 @@ func (p *Partition[T]) seal(b *Batch[T]) *wire.BatchBuilder {
 	bb := b.builder
 	b.builder = nil
 	b.size = bb.Size() // before build: it may take the builder's buffer
+	p.lastBytes, p.lastItems = len(bb.Records()), len(kept)
 	b.state = stateSealed
 	p.out = append(p.out, b)
 	p.pending++

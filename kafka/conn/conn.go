@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -33,6 +34,12 @@ type Conn struct {
 	versions *wire.Versions
 	apiResp  *wire.ApiVersionsResponse
 	clientID *string
+
+	// frameHint is the last frame size per API key (keys below
+	// len(frameHint)): a pooled frame smaller than that is replaced by one
+	// of that size before encoding, so a Produce frame is allocated once
+	// rather than grown by doubling from a small pooled one.
+	frameHint [72]atomic.Int32
 
 	slots      chan struct{} // pipelining semaphore, cap MaxInFlight
 	wake       chan struct{} // 1-slot: queue is non-empty
@@ -205,7 +212,16 @@ func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wi
 		noResp = true
 	}
 	frame := getFrame()
+	key := int(req.Key())
+	if key >= 0 && key < len(c.frameHint) {
+		if h := int(c.frameHint[key].Load()); cap(*frame) < h {
+			*frame = make([]byte, 0, h+h/8)
+		}
+	}
 	*frame = wire.AppendRequest((*frame)[:0], req, v, 0, c.clientID)
+	if key >= 0 && key < len(c.frameHint) {
+		c.frameHint[key].Store(int32(min(len(*frame), maxPooledFrame)))
+	}
 	r := &request{key: req.Key(), ver: v, noResp: noResp, req: req, frame: frame, done: done}
 
 	c.mu.Lock()

@@ -37,7 +37,17 @@ func main() {
 	flag.DurationVar(&cfg.AckTimeout, "ack-timeout", 2*time.Minute, "how long to wait for outstanding acknowledgements")
 	versions := flag.Bool("versions", false, "print compiled-in client module versions as JSON and exit")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile (every allocation sampled per 512 KiB) at the end of the run")
 	flag.Parse()
+	if *memProfile != "" {
+		runtime.MemProfileRate = 512 << 10
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
