@@ -64,38 +64,29 @@ func TestPacerMinBytes(t *testing.T) {
 		rate     float64
 		floor    time.Duration
 		sinceReq time.Duration // since the last request
-		first    time.Duration // the first round with records came this long after the request; <0: this one
 		inflight int
 		batchMax int
 		want     result
 	}{
-		{"fresh pacer, idle pipe", 0, 0, 0, -1, 0, 1 << 20, result{}},
-		{"sink at 1k/s, idle pipe: send now", 1000, 60 * us, 1 * ms, -1, 0, 1 << 20, result{}},
-		{"Kafka at 1k/s, stream: 10 ms from the first record", 1000, 400 * us, 3 * ms, 500 * us, 0, 1 << 20,
-			result{pacerBigBatch, pacerT0.Add(7500 * us)}},
-		{"Kafka at 1k/s, 10 ms after a request, first record at 0.5 ms: 0.5 ms more", 1000, 400 * us, 10 * ms, 500 * us, 0, 1 << 20,
-			result{pacerBigBatch, pacerT0.Add(500 * us)}},
-		{"Kafka at 1k/s, 10.5 ms after a request: send", 1000, 400 * us, 10500 * us, 500 * us, 0, 1 << 20, result{}},
-		{"Kafka, first record 3 ms after the request: the delay tapers to 1 ms", 1000, 400 * us, 3 * ms, -1, 0, 1 << 20,
-			result{pacerBigBatch, pacerT0.Add(8 * ms)}},
-		{"Kafka, first record 5 ms after the request: 10 ms from the request", 1000, 400 * us, 5 * ms, -1, 0, 1 << 20,
-			result{pacerBigBatch, pacerT0.Add(5 * ms)}},
-		{"Kafka after a pause: a lone record goes at once", 0, 400 * us, time.Second, -1, 0, 1 << 20, result{}},
-		{"10k/s to the sink, 1 ms after a request", 10000, 60 * us, 1 * ms, 100 * us, 0, 1 << 20,
-			result{pacerBigBatch, pacerT0.Add(9100 * us)}},
-		{"request in flight: only big batches, the response wakes", 0, 0, time.Hour, -1, 1, 1 << 20,
+		{"fresh pacer, idle pipe", 0, 0, 0, 0, 1 << 20, result{}},
+		{"sink at 1k/s, idle pipe: send now", 1000, 60 * us, 1 * ms, 0, 1 << 20, result{}},
+		{"Kafka at 1k/s, 3 ms after a request: hold till 10 ms", 1000, 400 * us, 3 * ms, 0, 1 << 20,
+			result{pacerBigBatch, pacerT0.Add(7 * ms)}},
+		{"Kafka at 1k/s, 10 ms after a request: send", 1000, 400 * us, 10 * ms, 0, 1 << 20, result{}},
+		{"Kafka after a pause: a lone record goes at once", 0, 400 * us, time.Second, 0, 1 << 20, result{}},
+		{"Kafka, floor half way: 5 ms gap", 0, 225 * us, 1 * ms, 0, 1 << 20, result{pacerBigBatch, pacerT0.Add(4 * ms)}},
+		{"10k/s to the sink, 1 ms after a request", 10000, 60 * us, 1 * ms, 0, 1 << 20,
+			result{pacerBigBatch, pacerT0.Add(9 * ms)}},
+		{"request in flight: only big batches, the response wakes", 0, 0, time.Hour, 1, 1 << 20,
 			result{pacerBigBatch, time.Time{}}},
-		{"request in flight, 16 KiB batches", 0, 0, time.Hour, -1, 1, 16 << 10, result{16 << 10, time.Time{}}},
-		{"holding with 16 KiB batches", 1000, 400 * us, 1 * ms, 500 * us, 0, 16 << 10, result{16 << 10, pacerT0.Add(9500 * us)}},
+		{"request in flight, 16 KiB batches", 0, 0, time.Hour, 1, 16 << 10, result{16 << 10, time.Time{}}},
+		{"holding with 16 KiB batches", 1000, 400 * us, 1 * ms, 0, 16 << 10, result{16 << 10, pacerT0.Add(9 * ms)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var pc pacer
 			if tt.rate > 0 || tt.sinceReq > 0 {
 				pc = pacerAt(pacerT0, tt.rate, pacerT0.Add(-tt.sinceReq))
-			}
-			if tt.first >= 0 {
-				pc.first = pc.last.Add(tt.first)
 			}
 			n, at := pc.minBytes(pacerT0, tt.inflight, tt.batchMax, tt.floor)
 			got := result{n, at}
@@ -107,38 +98,6 @@ func TestPacerMinBytes(t *testing.T) {
 				t.Fatalf("minBytes (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestPacerStreamDelay(t *testing.T) {
-	ms := time.Millisecond
-	for _, tt := range []struct{ u, want time.Duration }{
-		{0, 0}, {500 * time.Microsecond, 500 * time.Microsecond}, {2 * ms, 2 * ms},
-		{3 * ms, 1 * ms}, {4 * ms, 0}, {10 * ms, 0}, {time.Hour, 0},
-	} {
-		if got := streamDelay(tt.u); got != tt.want {
-			t.Errorf("streamDelay(%v) = %v, want %v", tt.u, got, tt.want)
-		}
-	}
-}
-
-func TestPacerFirstRecordRound(t *testing.T) {
-	var pc pacer
-	pc.sent(pacerT0, 1)
-	// The sender's loop calls minBytes again right after a request, with
-	// the same now: that is not a record arriving.
-	pc.minBytes(pacerT0, 1, 1<<20, 0)
-	if !pc.first.IsZero() {
-		t.Fatalf("first set by the round that sent: %v", pc.first)
-	}
-	pc.minBytes(pacerT0.Add(time.Millisecond), 1, 1<<20, 0)
-	pc.minBytes(pacerT0.Add(2*time.Millisecond), 0, 1<<20, 0)
-	if want := pacerT0.Add(time.Millisecond); !pc.first.Equal(want) {
-		t.Fatalf("first %v, want the first later round %v", pc.first, want)
-	}
-	pc.sent(pacerT0.Add(3*time.Millisecond), 2)
-	if !pc.first.IsZero() {
-		t.Fatalf("first %v after a request, want zero", pc.first)
 	}
 }
 
@@ -214,7 +173,7 @@ func TestPacerSimulated(t *testing.T) {
 		{"sink 1k/s", 1000, 60 * us, 990, 1010, 0},
 		// Kafka: one request per 10 ms (+ a record interval); the median
 		// record waits half of it.
-		{"Kafka 1k/s", 1000, 500 * us, 88, 95, 5500 * us},
+		{"Kafka 1k/s", 1000, 500 * us, 95, 101, 5500 * us},
 		// Kafka, records 3-5 ms apart: never more than a request per gap.
 		{"Kafka 300/s", 300, 500 * us, 50, 101, 10 * ms},
 		{"Kafka 200/s", 200, 500 * us, 50, 101, 10 * ms},
