@@ -79,6 +79,9 @@ type Report struct {
 	JavaRuns  []JavaRun `json:"real_java_runs,omitempty"` // -real: the same, parsed, with the command line
 	RealError string    `json:"real_error,omitempty"`
 	Targets   []Target  `json:"targets"`
+	// Profiles are the extra CPU-profiled runs (-profile-clients), with
+	// their -cpuprofile paths and the CPU split into categories.
+	Profiles []ProfileRun `json:"profiles,omitempty"`
 }
 
 func main() {
@@ -100,6 +103,10 @@ func main() {
 	out := flag.String("out", "../docs", "directory for benchmarks.md, its SVGs and benchmarks.json")
 	cost := flag.Bool("broker-cost", false, "only run the real-Kafka latency and broker-cost runs (gregor, franz-go, Java at -rates and saturation) and write latency.md")
 	costN := flag.Int("cost-max-n", 500_000, "-broker-cost: records of the saturation runs")
+	profClients := flag.String("profile-clients", "gregor,franz-go", "clients given one extra CPU-profiled run in the first throughput scenario (empty: none)")
+	profN := flag.Int("profile-n", 3_000_000, "records of each profiled run")
+	profHz := flag.Int("profile-hz", 250, "CPU profile rate of the profiled runs (Linux delivers at most one signal per thread per tick)")
+	profDir := flag.String("profile-dir", "results/profiles", "directory for the profiles (gitignored), one subdirectory per run")
 	flag.Parse()
 
 	if *n == 0 {
@@ -192,6 +199,11 @@ func main() {
 			log.Printf("%-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  allocs %6.2f/rec  rss %6.1f MiB  p50 %9.0fµs p99 %9.0fµs  %s %s",
 				sc.ID, cl, r.RecPerSec, r.CPUNsPerRec, r.AllocsPer, r.PeakRSSMiB, r.P50us, r.P99us, run.Verified, run.Error)
 		}
+	}
+
+	if *profClients != "" {
+		runProfiles(&rep, runnerBin, sinkBin, *brokers, profileConfig{clients: strings.Split(*profClients, ","),
+			records: *profN, hz: *profHz, dir: *profDir})
 	}
 
 	if *real {

@@ -163,6 +163,8 @@ func markdown(rep *Report, clients []string, cost *CostReport) string {
 		}
 	}
 
+	b.WriteString(profileMarkdown(rep))
+
 	w("## Latency without tuning\n\n![latency vs rate](benchmarks-latency.svg)\n\n")
 	for _, sc := range rep.Scenarios {
 		if sc.Mode != harness.ModeSync {

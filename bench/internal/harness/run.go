@@ -42,6 +42,11 @@ type Config struct {
 	BatchBytes  int
 	Warmup      int           // records acknowledged before measuring
 	AckTimeout  time.Duration // how long to wait for outstanding acks
+	// Measuring, if set, is called with true just before the measured part
+	// of the run starts and with false just after it ends (after the last
+	// acknowledgement), so a profile can cover exactly what the result
+	// divides by its records: no warm-up, connection set-up or Close.
+	Measuring func(start bool)
 }
 
 // Result is what one run measured. Latencies are in microseconds.
@@ -198,6 +203,9 @@ func Run(cfg Config) (Result, error) {
 	ackedBefore := c.acked()
 	runtime.GC()
 
+	if cfg.Measuring != nil {
+		cfg.Measuring(true)
+	}
 	before := take()
 	var measured int64
 	var sendTime time.Duration // rate mode: how long sending took
@@ -219,6 +227,9 @@ func Run(cfg Config) (Result, error) {
 		runErr = fmt.Errorf("harness: unknown mode %q", cfg.Mode)
 	}
 	after := take()
+	if cfg.Measuring != nil {
+		cfg.Measuring(false)
+	}
 	produced += measured
 	res.PeakRSSMiB = peakRSSMiB()
 	if cerr := p.Close(); cerr != nil && runErr == nil {

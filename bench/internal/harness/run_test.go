@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -42,5 +43,37 @@ func TestNullProduceAllocatesTheRecord(t *testing.T) {
 	v := make([]byte, 100)
 	if got := testing.AllocsPerRun(1000, func() { p.Produce(v, 0) }); got != 1 {
 		t.Errorf("null Produce: %v allocs, want 1", got)
+	}
+}
+
+// TestMeasuringBracketsTheMeasuredPart checks the hook the runner's
+// -cpuprofile uses: called once with true after the warm-up and once with
+// false after the last acknowledgement, so a profile holds the records the
+// result divides by. The null client allocates one record per Produce, so
+// the heap allocations between the two calls count the records made
+// there: 2,000 measured, not the 20,000 of the warm-up.
+func TestMeasuringBracketsTheMeasuredPart(t *testing.T) {
+	var calls []bool
+	var mallocs [2]uint64
+	cfg := Config{Client: clients.Null, Mode: ModeAsync, Records: 2000, Warmup: 20_000, RecordSize: 10}
+	cfg.Measuring = func(start bool) {
+		calls = append(calls, start)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if start {
+			mallocs[0] = ms.Mallocs
+		} else {
+			mallocs[1] = ms.Mallocs
+		}
+	}
+	res, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 || !calls[0] || calls[1] {
+		t.Fatalf("Measuring calls = %v, want [true false]", calls)
+	}
+	if n := mallocs[1] - mallocs[0]; n < 2000 || n > 2500 || res.Records != 2000 {
+		t.Errorf("%d allocations between the calls, %d records measured; want ~2000, 2000", n, res.Records)
 	}
 }
