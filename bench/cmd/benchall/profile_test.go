@@ -204,7 +204,7 @@ func TestAnalyseFile(t *testing.T) {
 func TestProfileMarkdown(t *testing.T) {
 	mk := func(client string, total float64, shares map[string]float64) ProfileRun {
 		pr := ProfileRun{Client: client, Scenario: "throughput-linger-0", Records: 3_000_000, Hz: 250, Samples: 400,
-			Path: "bench/results/profiles/x/" + client + ".cpu.pprof", Run: Run{Result: harness.Result{CPUNsPerRec: total}}}
+			SampledNs: int64(0.8 * total * 3_000_000), Path: "bench/results/profiles/x/" + client + ".cpu.pprof", Run: Run{Result: harness.Result{CPUNsPerRec: total}}}
 		for _, c := range categoryOrder {
 			pr.Categories = append(pr.Categories, CategoryCost{Name: c, Share: shares[c], NsPerRec: shares[c] * total})
 		}
@@ -218,13 +218,14 @@ func TestProfileMarkdown(t *testing.T) {
 	got := profileVerdict(rep)
 	want := "In the profiled runs gregor used 0.600 µs CPU/record and franz-go 0.900: a ratio of 0.67× (target ≤ 0.50×). " +
 		"Net of the harness's own share (0.120 and 0.090 µs/rec), the ratio would be 0.59×. " +
-		"Categories where gregor spends more than half of franz-go's: encoding (0.180 vs 0.090 µs), request I/O (0.120 vs 0.090 µs)."
+		"Reaching 0.50× means 0.150 µs/rec less; the categories furthest above half of franz-go's: " +
+		"encoding (0.180 vs 0.090 µs, +0.135 over half), request I/O (0.120 vs 0.090 µs, +0.075 over half)."
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("verdict (-want +got):\n%s", d)
 	}
 	md := profileMarkdown(rep)
 	for _, s := range []string{"## Where the CPU goes (profiles of this run)", "| encoding | 0.180 µs | 30.0% (0) | 0.090 µs | 10.0% (0) |",
-		"| **total (getrusage)** | **0.600 µs** | 400 samples | **0.900 µs** | 400 samples |",
+		"| **total (getrusage)** | **0.600 µs** | 400 samples, 80% of the CPU | **0.900 µs** | 400 samples, 80% of the CPU |",
 		"`kafka/batch.(*Partition[…]).AppendSized`", "go tool pprof -top bench/results/profiles/x/gregor.cpu.pprof", want} {
 		if !strings.Contains(md, s) {
 			t.Errorf("markdown lacks %q", s)
