@@ -255,3 +255,28 @@ func TestShortFunc(t *testing.T) {
 		}
 	}
 }
+
+// TestCPUTargetLinksProfiles: an unmet CPU target points at the profile
+// section when this run has one, and only then.
+func TestCPUTargetLinksProfiles(t *testing.T) {
+	const link = "(#where-the-cpu-goes-profiles-of-this-run)"
+	cpuRow := func(rep *Report) Target {
+		for _, tg := range computeTargets(rep, nil) {
+			if strings.HasPrefix(tg.Goal, "client CPU/record") {
+				return tg
+			}
+		}
+		t.Fatal("no CPU target")
+		return Target{}
+	}
+	rep := testReport()
+	if tg := cpuRow(rep); tg.Verdict != verdictNotMet || strings.Contains(tg.Measured, link) {
+		t.Errorf("without profiles: %+v", tg)
+	}
+	for _, c := range []string{"gregor", "franz-go"} {
+		rep.Profiles = append(rep.Profiles, ProfileRun{Client: c, Categories: []CategoryCost{{Name: catHarness}}})
+	}
+	if tg := cpuRow(rep); !strings.Contains(tg.Measured, link) {
+		t.Errorf("with profiles the unmet CPU target does not link them: %q", tg.Measured)
+	}
+}

@@ -85,6 +85,9 @@ func computeTargets(rep *Report, cost *CostReport) []Target {
 			h := b.Result.CPUNsPerRec
 			m += fmt.Sprintf("; net of the harness's own %.2f µs/rec: %.2f×", h/1e3, (g.CPUNsPerRec-h)/(f.CPUNsPerRec-h))
 		}
+		if c > 0.5 && profileFor(rep, "gregor") != nil && profileFor(rep, "franz-go") != nil {
+			m += "; where the CPU goes: [profiles of this run](#where-the-cpu-goes-profiles-of-this-run)"
+		}
 		add("#7", "client CPU/record ≤ 0.5× franz-go's (same run)", Target{Measured: m, Verdict: verdict(c <= 0.5)})
 	}
 	if g == nil {
