@@ -105,15 +105,16 @@ type Batch[T Item] struct {
 	BaseOffset    int64
 	LogAppendTime int64
 
-	state     batchState
-	builder   *wire.BatchBuilder
-	ord       int64 // position in the partition's record stream; never rewritten
-	size      int   // uncompressed size when sealed (split needs it)
-	urgent    bool
-	retryAt   time.Time
-	abandoned bool // failed (expired) while on the wire; its late response is bookkeeping only
-	emitted   bool
-	items     *itemBuf[T] // pooled backing array of Items (nil for split pieces)
+	state      batchState
+	builder    *wire.BatchBuilder
+	ord        int64 // position in the partition's record stream; never rewritten
+	size       int   // uncompressed size when sealed (split needs it)
+	urgent     bool
+	retryAt    time.Time
+	abandoned  bool // failed (expired) while on the wire; its late response is bookkeeping only
+	emitted    bool
+	items      *itemBuf[T] // pooled backing array of Items (nil for split pieces)
+	compressed bool        // Bytes came from build's outPool, not a builder
 }
 
 // NumRecords returns the number of records the batch holds (sealed:
@@ -180,6 +181,11 @@ func (b *Batch[T]) Release() {
 	if b.Bytes == nil || cap(b.Bytes) > maxPooledBuffer {
 		return
 	}
+	if b.compressed {
+		putOut(b.Bytes)
+		b.Bytes = nil
+		return
+	}
 	bb := new(wire.BatchBuilder)
 	bb.ResetWith(b.Bytes)
 	b.Bytes = nil
@@ -216,7 +222,8 @@ func encode[T Item](items []T) *wire.BatchBuilder {
 
 // build seals bb into bytes with the given producer state. Uncompressed
 // batches are finished in bb's own buffer (no copy; bb is left empty),
-// compressed ones are built into a new buffer.
+// compressed ones are built into a buffer from outPool (returned by
+// Release).
 func build(bb *wire.BatchBuilder, cfg *Config, pid int64, epoch int16, seq int32) ([]byte, error) {
 	params := wire.BatchParams{
 		Codec:         cfg.Codec,
@@ -228,16 +235,40 @@ func build(bb *wire.BatchBuilder, cfg *Config, pid int64, epoch int16, seq int32
 	if cfg.Codec == wire.CodecNone {
 		return bb.Finish(params)
 	}
-	dst := make([]byte, 0, buildCap(bb, cfg.Codec))
+	var dst []byte
+	if p, ok := outPool.Get().(*[]byte); ok {
+		dst = (*p)[:0]
+		*p = nil
+		outSlices.Put(p)
+	}
+	if dst == nil {
+		dst = make([]byte, 0, buildCap(bb, cfg.Codec))
+	}
 	return bb.Build(dst, params)
 }
 
-// buildCap guesses the built size so Build rarely regrows: exact without
-// compression, half the input with it (compressed batches are usually
-// smaller; append grows the rest).
+// outPool recycles the buffers of compressed batches, apart from the
+// builders' (a compressed batch is a fraction of its records' size: as a
+// builder buffer it would only be regrown). outSlices recycles the
+// pointers that carry them, so Put does not allocate.
+var outPool, outSlices sync.Pool
+
+func putOut(b []byte) {
+	p, ok := outSlices.Get().(*[]byte)
+	if !ok {
+		p = new([]byte)
+	}
+	*p = b[:0]
+	outPool.Put(p)
+}
+
+// buildCap guesses the built size of a batch when no pooled buffer is at
+// hand: exact without compression, a quarter of the input with it (records
+// usually compress 2-10x; append grows the rest, and the buffer is pooled
+// for the next compressed batch).
 func buildCap(bb *wire.BatchBuilder, c wire.Codec) int {
 	if c == wire.CodecNone {
 		return bb.Size()
 	}
-	return wire.RecordBatchOverhead + len(bb.Records())/2 + 64
+	return wire.RecordBatchOverhead + len(bb.Records())/4 + 64
 }

@@ -174,7 +174,7 @@ func (p *Partition[T]) Split(b *Batch[T], err error) bool {
 			piece.Err = berr
 			piece.state = stateDone
 		}
-		piece.Bytes = bytes
+		piece.Bytes, piece.compressed = bytes, p.cfg.Codec != wire.CodecNone
 		pieces = append(pieces, piece)
 		bb.Reset()
 		start = end

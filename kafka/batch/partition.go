@@ -253,7 +253,7 @@ func (p *Partition[T]) Drain(dp DrainParams) (*Batch[T], Status) {
 			}
 			continue
 		}
-		b.Bytes = bytes
+		b.Bytes, b.compressed = bytes, p.cfg.Codec != wire.CodecNone
 		return b, Drained
 	}
 	return nil, Empty

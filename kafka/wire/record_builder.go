@@ -302,7 +302,16 @@ func (b *BatchBuilder) Build(dst []byte, p BatchParams) ([]byte, error) {
 		return dst, &CompressionError{Codec: p.Codec, Op: "compress", Err: ErrUnknownCodec}
 	}
 	start := len(dst)
-	dst = slices.Grow(dst, RecordBatchOverhead+len(b.Records()))
+	if p.Codec == CodecNone {
+		dst = slices.Grow(dst, RecordBatchOverhead+len(b.Records()))
+	} else {
+		// Room for the header only: the compressed records are usually
+		// far smaller than the input, and reserving the input's size made
+		// every compressed batch hold (and pin, while in flight) a buffer
+		// as large as its uncompressed records. Compress grows dst if
+		// needed.
+		dst = slices.Grow(dst, RecordBatchOverhead)
+	}
 	dst, err := b.appendHeader(dst, p)
 	if err != nil {
 		return dst, err
