@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,10 @@ type Report struct {
 	RealJava  []string  `json:"real_java,omitempty"`      // -real: ProducerPerformance summaries, per throughput linger
 	JavaRuns  []JavaRun `json:"real_java_runs,omitempty"` // -real: the same, parsed, with the command line
 	RealError string    `json:"real_error,omitempty"`
-	Targets   []Target  `json:"targets"`
+	// RealRounds is how many times each client ran each real-Kafka
+	// scenario (rotated order); RealRuns holds each client's median run.
+	RealRounds int      `json:"real_rounds,omitempty"`
+	Targets    []Target `json:"targets"`
 	// Profiles are the extra CPU-profiled runs (-profile-clients), with
 	// their -cpuprofile paths and the CPU split into categories.
 	Profiles []ProfileRun `json:"profiles,omitempty"`
@@ -100,6 +104,7 @@ func main() {
 	slowClients := flag.String("slow", "kafka-go", "clients whose linger-0 throughput runs use -slow-n records")
 	brokers := flag.String("brokers", "", "use this running broker instead of the sink (e.g. a real Kafka)")
 	real := flag.Bool("real", false, "also run the throughput scenarios and Java's ProducerPerformance against a real single-node Kafka 4.4 started from scripts/kafka-libs.sh jars")
+	realRounds := flag.Int("real-rounds", 3, "-real: runs of each Go client per scenario, in rotated order; the median is reported")
 	out := flag.String("out", "../docs", "directory for benchmarks.md, its SVGs and benchmarks.json")
 	cost := flag.Bool("broker-cost", false, "only run the real-Kafka latency and broker-cost runs (gregor, franz-go, Java at -rates and saturation) and write latency.md")
 	costN := flag.Int("cost-max-n", 500_000, "-broker-cost: records of the saturation runs")
@@ -207,6 +212,7 @@ func main() {
 	}
 
 	if *real {
+		rep.RealRounds = max(*realRounds, 1)
 		runReal(&rep, runnerBin, clients)
 	}
 
@@ -382,10 +388,20 @@ func runReal(rep *Report, runnerBin string, clients []string) {
 		if sc.Mode != harness.ModeAsync || sc.Codec != "" {
 			continue
 		}
+		// A real broker's speed drifts within a run (JIT, log segment
+		// rolls, page cache), so each client runs realRounds times in a
+		// rotated order and its median run is reported.
+		runs := make(map[string][]Run)
+		for r := 0; r < rep.RealRounds; r++ {
+			for i := range clients {
+				cl := clients[(i+r)%len(clients)]
+				run := runOne(runnerBin, "", k.brokers, rep.Partitions, sc, cl, rep.runArgs(sc, cl))
+				runs[cl] = append(runs[cl], run)
+				log.Printf("real %-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  round %d %s", sc.ID, cl, run.Result.RecPerSec, run.Result.CPUNsPerRec, r+1, run.Error)
+			}
+		}
 		for _, cl := range clients {
-			run := runOne(runnerBin, "", k.brokers, rep.Partitions, sc, cl, rep.runArgs(sc, cl))
-			rep.RealRuns = append(rep.RealRuns, run)
-			log.Printf("real %-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  %s", sc.ID, cl, run.Result.RecPerSec, run.Result.CPUNsPerRec, run.Error)
+			rep.RealRuns = append(rep.RealRuns, medianRun(runs[cl]))
 		}
 		jt := fmt.Sprintf("bench-java-%s-%d", sc.ID, time.Now().UnixNano())
 		jr := JavaRun{Scenario: sc.ID, Linger: sc.Linger}
@@ -402,6 +418,32 @@ func runReal(rep *Report, runnerBin string, clients []string) {
 		rep.RealJava = append(rep.RealJava, "linger "+sc.Linger+": "+sum)
 		log.Printf("real java linger %s: %s", sc.Linger, sum)
 	}
+}
+
+// medianRun returns the run with the median records/s (the lower middle
+// of an even count); failed runs sort first, so a client that failed in
+// most rounds reports a failure.
+func medianRun(runs []Run) Run {
+	if len(runs) == 0 {
+		return Run{}
+	}
+	sorted := slices.Clone(runs)
+	slices.SortStableFunc(sorted, func(a, b Run) int {
+		af, bf := a.Error != "", b.Error != ""
+		switch {
+		case af != bf:
+			if af {
+				return -1
+			}
+			return 1
+		case a.Result.RecPerSec < b.Result.RecPerSec:
+			return -1
+		case a.Result.RecPerSec > b.Result.RecPerSec:
+			return 1
+		}
+		return 0
+	})
+	return sorted[(len(sorted)-1)/2]
 }
 
 func goroutines(g string) string {

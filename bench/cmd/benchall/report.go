@@ -236,7 +236,12 @@ func markdown(rep *Report, clients []string, cost *CostReport) string {
 		w("Java's `ProducerPerformance` runs after the Go clients of each table with the same settings; its records/s is its own\n")
 		w("figure, timed by the tool from its first send to the last acknowledgement (JVM start excluded, but no warm-up: its\n")
 		w("first metadata and producer-ID round trips are in it); its CPU and allocations are not measured. The broker is warmed\n")
-		w("up with one discarded Go run before the first table.\n\n")
+		w("up with one discarded Go run before the first table.")
+		if rep.RealRounds > 1 {
+			w(" A real broker's speed drifts during a run (JIT, log segment rolls, page cache), so each Go\n")
+			w("client ran each table %d times, the order rotated every round, and the row is its median run.", rep.RealRounds)
+		}
+		w("\n\n")
 		for _, sc := range rep.Scenarios {
 			if sc.Mode != harness.ModeAsync || sc.Codec != "" {
 				continue

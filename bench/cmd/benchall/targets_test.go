@@ -199,3 +199,19 @@ func TestCostSVGSeries(t *testing.T) {
 		}
 	}
 }
+
+func TestMedianRun(t *testing.T) {
+	mk := func(rps float64, err string) Run { return Run{Result: harness.Result{RecPerSec: rps}, Error: err} }
+	if got := medianRun([]Run{mk(3, ""), mk(1, ""), mk(2, "")}).Result.RecPerSec; got != 2 {
+		t.Fatalf("median of 3,1,2 = %v, want 2", got)
+	}
+	if got := medianRun([]Run{mk(5, ""), mk(1, "")}).Result.RecPerSec; got != 1 {
+		t.Fatalf("median of 5,1 = %v, want the lower middle 1", got)
+	}
+	if got := medianRun([]Run{mk(9, "x"), mk(8, "y"), mk(1, "")}); got.Error == "" {
+		t.Fatalf("two failed rounds of three: median %+v should be a failure", got)
+	}
+	if got := medianRun(nil); got.Result.RecPerSec != 0 {
+		t.Fatalf("median of nothing = %+v", got)
+	}
+}
