@@ -79,6 +79,9 @@ type Report struct {
 	RealJava  []string  `json:"real_java,omitempty"`      // -real: ProducerPerformance summaries, per throughput linger
 	JavaRuns  []JavaRun `json:"real_java_runs,omitempty"` // -real: the same, parsed, with the command line
 	RealError string    `json:"real_error,omitempty"`
+	// Rounds is how many times each client ran each throughput and sync
+	// scenario on the sink (rotated order); Runs holds the median runs.
+	Rounds int `json:"rounds,omitempty"`
 	// RealRounds is how many times each client ran each real-Kafka
 	// scenario (rotated order); RealRuns holds each client's median run.
 	RealRounds int      `json:"real_rounds,omitempty"`
@@ -104,6 +107,7 @@ func main() {
 	slowClients := flag.String("slow", "kafka-go", "clients whose linger-0 throughput runs use -slow-n records")
 	brokers := flag.String("brokers", "", "use this running broker instead of the sink (e.g. a real Kafka)")
 	real := flag.Bool("real", false, "also run the throughput scenarios and Java's ProducerPerformance against a real single-node Kafka 4.4 started from scripts/kafka-libs.sh jars")
+	rounds := flag.Int("rounds", 3, "runs of each client per throughput and sync scenario, in rotated order; the median is reported")
 	realRounds := flag.Int("real-rounds", 3, "-real: runs of each Go client per scenario, in rotated order; the median is reported")
 	out := flag.String("out", "../docs", "directory for benchmarks.md, its SVGs and benchmarks.json")
 	cost := flag.Bool("broker-cost", false, "only run the real-Kafka latency and broker-cost runs (gregor, franz-go, Java at -rates and saturation) and write latency.md")
@@ -190,6 +194,7 @@ func main() {
 	}
 
 	clients := strings.Split(*clientList, ",")
+	rep.Rounds = max(*rounds, 1)
 	for i, sc := range rep.Scenarios {
 		if i == 0 && sc.Mode == harness.ModeAsync {
 			b := runBaseline(runnerBin, sc, rep.runArgs(sc, clientsNull))
@@ -197,12 +202,28 @@ func main() {
 			log.Printf("%-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  allocs %6.2f/rec  %s", sc.ID, clientsNull, b.Result.RecPerSec,
 				b.Result.CPUNsPerRec, b.Result.AllocsPer, b.Error)
 		}
+		// Throughput and sync runs last a second or two, so one run is at
+		// the mercy of a GC cycle or a neighbour: each client runs them
+		// rep.Rounds times, the order rotated every round (nobody always
+		// goes first), and its median run is reported. Fixed-rate runs
+		// are long enough on their own.
+		rounds := 1
+		if sc.Mode != harness.ModeRate {
+			rounds = rep.Rounds
+		}
+		runs := make(map[string][]Run)
+		for k := 0; k < rounds; k++ {
+			for i := range clients {
+				cl := clients[(i+k)%len(clients)]
+				run := runOne(runnerBin, sinkBin, *brokers, *partitions, sc, cl, rep.runArgs(sc, cl))
+				runs[cl] = append(runs[cl], run)
+				r := run.Result
+				log.Printf("%-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  allocs %6.2f/rec  rss %6.1f MiB  p50 %9.0fµs p99 %9.0fµs  %s %s",
+					sc.ID, cl, r.RecPerSec, r.CPUNsPerRec, r.AllocsPer, r.PeakRSSMiB, r.P50us, r.P99us, run.Verified, run.Error)
+			}
+		}
 		for _, cl := range clients {
-			run := runOne(runnerBin, sinkBin, *brokers, *partitions, sc, cl, rep.runArgs(sc, cl))
-			rep.Runs = append(rep.Runs, run)
-			r := run.Result
-			log.Printf("%-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  allocs %6.2f/rec  rss %6.1f MiB  p50 %9.0fµs p99 %9.0fµs  %s %s",
-				sc.ID, cl, r.RecPerSec, r.CPUNsPerRec, r.AllocsPer, r.PeakRSSMiB, r.P50us, r.P99us, run.Verified, run.Error)
+			rep.Runs = append(rep.Runs, medianRun(runs[cl]))
 		}
 	}
 

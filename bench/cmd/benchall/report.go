@@ -98,7 +98,11 @@ func markdown(rep *Report, clients []string, cost *CostReport) string {
 			strings.Join(rep.SlowClients, ", "), fmtInt(float64(rep.SlowN)))
 	}
 	w("| throughput runs | %s records per client%s after a 10,000-record warm-up |\n", fmtInt(float64(rep.Records)), slow)
-	w("| latency runs | %s each, after a warm-up |\n\n", rep.Duration)
+	w("| latency runs | %s each, after a warm-up |\n", rep.Duration)
+	if rep.Rounds > 1 {
+		w("| repetitions | every throughput and sync run %d times per client, the client order rotated each round (nobody always goes first); each row is that client's median run by records/s (fixed-rate runs once) |\n", rep.Rounds)
+	}
+	w("\n")
 	for _, n := range rep.Build {
 		w("Build note: %s\n\n", n)
 	}
