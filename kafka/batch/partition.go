@@ -58,7 +58,8 @@ func NewPartition[T Item](cfg *Config, onDone func(*Batch[T])) *Partition[T] {
 // caller wakes the sender then (records joining an open batch need not,
 // the sender already knows of it), and the sticky partitioner may move on.
 func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.RecordHeader, now time.Time, urgent bool) (opened, filled bool) {
-	return p.AppendSized(it, ts, key, value, headers, -1, now, urgent)
+	opened, filled, _ = p.AppendSized(it, ts, key, value, headers, -1, now, urgent)
+	return opened, filled
 }
 
 // AppendSized is Append for a caller that already knows an upper bound on
@@ -66,7 +67,7 @@ func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.
 // bound fits the open batch, the exact size need not be computed (the
 // producer's hot path computes the bound anyway, to check the record
 // against its limits before queueing it).
-func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []wire.RecordHeader, maxSize int, now time.Time, urgent bool) (opened, filled bool) {
+func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []wire.RecordHeader, maxSize int, now time.Time, urgent bool) (opened, filled bool, n int) {
 	p.mu.Lock()
 	var b *Batch[T]
 	if n := len(p.q); n > 0 && p.q[n-1].state == stateOpen {
@@ -90,7 +91,7 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 		p.q = append(p.q, b)
 		opened = true
 	}
-	b.builder.Append(ts, key, value, headers)
+	n = b.builder.Append(ts, key, value, headers)
 	b.Items = append(b.Items, it)
 	if urgent {
 		b.urgent = true
@@ -100,7 +101,7 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 		filled = true
 	}
 	p.mu.Unlock()
-	return opened, filled
+	return opened, filled, n
 }
 
 // MarkUrgent makes the open batch ready regardless of linger (a
