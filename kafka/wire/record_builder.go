@@ -186,17 +186,17 @@ func (b *BatchBuilder) Append(ts int64, key, value []byte, headers []RecordHeade
 	at := len(dst)
 	dst = dst[:at+total]
 	w := dst[at:]
-	i := putUvarint(w, zigzag32(int32(body)))
+	i := binary.PutUvarint(w, zigzag32(int32(body)))
 	w[i] = 0 // attributes: unused, always 0
 	i++
-	i += putUvarint64(w[i:], uint64(tsDelta<<1)^uint64(tsDelta>>63))
-	i += putUvarint(w[i:], zigzag32(b.n))
+	i += binary.PutUvarint(w[i:], uint64(tsDelta<<1)^uint64(tsDelta>>63))
+	i += binary.PutUvarint(w[i:], zigzag32(b.n))
 	i += putVarBytes(w[i:], key)
 	i += putVarBytes(w[i:], value)
-	i += putUvarint(w[i:], zigzag32(int32(len(headers))))
+	i += binary.PutUvarint(w[i:], zigzag32(int32(len(headers))))
 	for j := range headers {
 		h := &headers[j]
-		i += putUvarint(w[i:], zigzag32(int32(len(h.Key))))
+		i += binary.PutUvarint(w[i:], zigzag32(int32(len(h.Key))))
 		i += copy(w[i:], h.Key)
 		i += putVarBytes(w[i:], h.Value)
 	}
@@ -205,31 +205,8 @@ func (b *BatchBuilder) Append(ts int64, key, value []byte, headers []RecordHeade
 	return total
 }
 
-func zigzag32(v int32) uint32 { return uint32(v<<1) ^ uint32(v>>31) }
-
-// putUvarint writes v as an unsigned varint at the start of w (which has
-// room) and returns its length.
-func putUvarint(w []byte, v uint32) int {
-	i := 0
-	for v >= 0x80 {
-		w[i] = byte(v) | 0x80
-		v >>= 7
-		i++
-	}
-	w[i] = byte(v)
-	return i + 1
-}
-
-func putUvarint64(w []byte, v uint64) int {
-	i := 0
-	for v >= 0x80 {
-		w[i] = byte(v) | 0x80
-		v >>= 7
-		i++
-	}
-	w[i] = byte(v)
-	return i + 1
-}
+// zigzag32 is VARINT's zig-zag mapping, widened for binary.PutUvarint.
+func zigzag32(v int32) uint64 { return uint64(uint32(v<<1) ^ uint32(v>>31)) }
 
 // putVarBytes writes a varint-length-prefixed nullable byte field.
 func putVarBytes(w, p []byte) int {
@@ -237,7 +214,7 @@ func putVarBytes(w, p []byte) int {
 		w[0] = 1 // zig-zag -1
 		return 1
 	}
-	i := putUvarint(w, zigzag32(int32(len(p))))
+	i := binary.PutUvarint(w, zigzag32(int32(len(p))))
 	return i + copy(w[i:], p)
 }
 
