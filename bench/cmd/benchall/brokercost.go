@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gregorkafka/gregor/bench/internal/harness"
 )
 
 // CostRun is one client at one offered rate against the real broker, with
@@ -142,20 +140,12 @@ func goRun(cr *CostRun, runnerBin, brokers, topic, target string, size, maxN int
 	} else {
 		args = append(args, "-mode", "rate", "-rate", target, "-d", dur.String())
 	}
-	var stderr strings.Builder
-	cmd := exec.Command(runnerBin, args...)
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	var out struct {
-		harness.Result
-		Error string `json:"error"`
-	}
-	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
-		cr.Error = fmt.Sprintf("runner: %v; %s", err, firstLines(stderr.String(), 3))
+	r, errMsg, parsed := execRunner(exec.Command(runnerBin, args...))
+	if !parsed {
+		cr.Error = errMsg
 		return
 	}
-	r := out.Result
-	cr.Records, cr.RecPerSec, cr.Settings, cr.Error = r.Produced, r.RecPerSec, r.Settings, out.Error
+	cr.Records, cr.RecPerSec, cr.Settings, cr.Error = r.Produced, r.RecPerSec, r.Settings, errMsg
 	cr.P50us, cr.P99us, cr.P999us = r.P50us, r.P99us, r.P999us
 }
 

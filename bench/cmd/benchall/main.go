@@ -296,6 +296,15 @@ func (rep *Report) recordsFor(sc Scenario, client string) int {
 func runBaseline(runnerBin string, sc Scenario, args []string) Run {
 	run := Run{Scenario: sc.ID, Result: harness.Result{Client: clientsNull, Mode: sc.Mode}, Verified: "nothing sent (harness baseline)"}
 	cmd := exec.Command(runnerBin, append([]string{"-client", clientsNull, "-brokers", "127.0.0.1:9", "-topic", "baseline"}, args...)...)
+	run.Result, run.Error, _ = execRunner(cmd)
+	return run
+}
+
+// execRunner runs one runner process and parses the result it prints.
+// errMsg is the runner's own error; if its output could not be read,
+// parsed is false and errMsg says why (with the first lines of its
+// stderr).
+func execRunner(cmd *exec.Cmd) (res harness.Result, errMsg string, parsed bool) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.Output()
@@ -304,11 +313,9 @@ func runBaseline(runnerBin string, sc Scenario, args []string) Run {
 		Error string `json:"error"`
 	}
 	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
-		run.Error = fmt.Sprintf("runner: %v; %s", err, firstLines(stderr.String(), 3))
-		return run
+		return harness.Result{}, fmt.Sprintf("runner: %v; %s", err, firstLines(stderr.String(), 3)), false
 	}
-	run.Result, run.Error = out.Result, out.Error
-	return run
+	return out.Result, out.Error, true
 }
 
 // loadCostReport reads the latency.json of an earlier -broker-cost run in
@@ -354,18 +361,12 @@ func runOne(runnerBin, sinkBin, brokers string, partitions int, sc Scenario, cli
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, runnerBin, append([]string{"-client", client, "-brokers", brokers, "-topic", topic}, args...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	var out struct {
-		harness.Result
-		Error string `json:"error"`
-	}
-	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
-		run.Error = fmt.Sprintf("runner: %v; %s", err, firstLines(stderr.String(), 3))
+	res, errMsg, parsed := execRunner(cmd)
+	if !parsed {
+		run.Error = errMsg
 		return run
 	}
-	run.Result, run.Error = out.Result, out.Error
+	run.Result, run.Error = res, errMsg
 	if run.Result.Client == "" {
 		run.Result.Client, run.Result.Mode = client, sc.Mode
 	}
