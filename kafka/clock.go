@@ -29,7 +29,7 @@ func newClock() *clock {
 func (c *clock) now() time.Time {
 	b := c.base.Load()
 	d := time.Since(*b)
-	if d < 0 || d >= clockRebase {
+	if d >= clockRebase { // monotonic: never negative
 		t := time.Now()
 		c.base.Store(&t)
 		return t

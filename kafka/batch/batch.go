@@ -105,16 +105,16 @@ type Batch[T Item] struct {
 	BaseOffset    int64
 	LogAppendTime int64
 
-	state      batchState
-	builder    *wire.BatchBuilder
-	ord        int64 // position in the partition's record stream; never rewritten
-	size       int   // uncompressed size when sealed (split needs it)
-	urgent     bool
-	retryAt    time.Time
-	abandoned  bool // failed (expired) while on the wire; its late response is bookkeeping only
-	emitted    bool
-	items      *itemBuf[T] // pooled backing array of Items (nil for split pieces)
-	compressed bool        // Bytes came from build's outPool, not a builder
+	state     batchState
+	builder   *wire.BatchBuilder
+	ord       int64 // position in the partition's record stream; never rewritten
+	size      int   // uncompressed size when sealed (split needs it)
+	urgent    bool
+	retryAt   time.Time
+	abandoned bool // failed (expired) while on the wire; its late response is bookkeeping only
+	emitted   bool
+	items     *box[T]    // pooled backing array of Items (nil for split pieces)
+	out       *box[byte] // pooled buffer of a compressed batch's Bytes (nil: Bytes is a builder's buffer)
 }
 
 // NumRecords returns the number of records the batch holds (sealed:
@@ -175,15 +175,17 @@ func (b *Batch[T]) Release() {
 			clear(b.Items)
 			ib.s = b.Items[:0]
 			b.Items = nil
-			itemBufs.Put(ib)
+			itemPool.Put(ib)
 		}
 	}
 	if b.Bytes == nil || cap(b.Bytes) > maxPooledBuffer {
 		return
 	}
-	if b.compressed {
-		putOut(b.Bytes)
+	if out := b.out; out != nil {
+		b.out = nil
+		out.s = b.Bytes[:0]
 		b.Bytes = nil
+		outPool.Put(out)
 		return
 	}
 	bb := new(wire.BatchBuilder)
@@ -192,23 +194,31 @@ func (b *Batch[T]) Release() {
 	builderPool.Put(bb)
 }
 
-// itemBuf carries a batch's Items array to and from itemBufs (a pointer,
-// so Put does not allocate).
-type itemBuf[T any] struct{ s []T }
+// box carries a slice to and from a sync.Pool (a pointer, so Put does not
+// allocate). A batch keeps the box it took and puts the same one back.
+type box[T any] struct{ s []T }
 
-// itemBufs is shared by every item type; getItems ignores arrays of
-// another type (only tests use more than one).
-var itemBufs sync.Pool
+// getBox returns a box from pool, or a new empty one. The pools are
+// shared by every item type; a box of another type is dropped (only tests
+// use more than one).
+func getBox[T any](pool *sync.Pool) *box[T] {
+	if b, ok := pool.Get().(*box[T]); ok {
+		return b
+	}
+	return new(box[T])
+}
+
+var (
+	// itemPool recycles batches' Items arrays.
+	itemPool sync.Pool
+	// outPool recycles the buffers of compressed batches, apart from
+	// the builders' (a compressed batch is a fraction of its records'
+	// size: as a builder buffer it would only be regrown).
+	outPool sync.Pool
+)
 
 // maxPooledItems bounds the item arrays kept for reuse.
 const maxPooledItems = 1 << 16
-
-func getItems[T any]() *itemBuf[T] {
-	if ib, ok := itemBufs.Get().(*itemBuf[T]); ok {
-		return ib
-	}
-	return new(itemBuf[T])
-}
 
 // encode appends items to a fresh builder.
 func encode[T Item](items []T) *wire.BatchBuilder {
@@ -221,10 +231,10 @@ func encode[T Item](items []T) *wire.BatchBuilder {
 }
 
 // build seals bb into bytes with the given producer state. Uncompressed
-// batches are finished in bb's own buffer (no copy; bb is left empty),
-// compressed ones are built into a buffer from outPool (returned by
-// Release).
-func build(bb *wire.BatchBuilder, cfg *Config, pid int64, epoch int16, seq int32) ([]byte, error) {
+// batches are finished in bb's own buffer (no copy; bb is left empty; out
+// is nil), compressed ones are built into the buffer of out, a box from
+// outPool that the batch hands back in Release.
+func build(bb *wire.BatchBuilder, cfg *Config, pid int64, epoch int16, seq int32) (bytes []byte, out *box[byte], err error) {
 	params := wire.BatchParams{
 		Codec:         cfg.Codec,
 		Idempotent:    cfg.Idempotent,
@@ -233,33 +243,17 @@ func build(bb *wire.BatchBuilder, cfg *Config, pid int64, epoch int16, seq int32
 		BaseSequence:  seq,
 	}
 	if cfg.Codec == wire.CodecNone {
-		return bb.Finish(params)
+		bytes, err = bb.Finish(params)
+		return bytes, nil, err
 	}
-	var dst []byte
-	if p, ok := outPool.Get().(*[]byte); ok {
-		dst = (*p)[:0]
-		*p = nil
-		outSlices.Put(p)
-	}
+	out = getBox[byte](&outPool)
+	dst := out.s[:0]
+	out.s = nil // the batch holds the buffer until Release
 	if dst == nil {
 		dst = make([]byte, 0, buildCap(bb, cfg.Codec))
 	}
-	return bb.Build(dst, params)
-}
-
-// outPool recycles the buffers of compressed batches, apart from the
-// builders' (a compressed batch is a fraction of its records' size: as a
-// builder buffer it would only be regrown). outSlices recycles the
-// pointers that carry them, so Put does not allocate.
-var outPool, outSlices sync.Pool
-
-func putOut(b []byte) {
-	p, ok := outSlices.Get().(*[]byte)
-	if !ok {
-		p = new([]byte)
-	}
-	*p = b[:0]
-	outPool.Put(p)
+	bytes, err = bb.Build(dst, params)
+	return bytes, out, err
 }
 
 // buildCap guesses the built size of a batch when no pooled buffer is at

@@ -167,14 +167,14 @@ func (p *Partition[T]) Split(b *Batch[T], err error) bool {
 			piece.BaseSeq = incrementSeq(b.BaseSeq, start)
 		}
 		piece.size = bb.Size() // before build: it may take bb's buffer
-		bytes, berr := build(bb, p.cfg, piece.ProducerID, piece.Epoch, piece.BaseSeq)
+		bytes, out, berr := build(bb, p.cfg, piece.ProducerID, piece.Epoch, piece.BaseSeq)
 		if berr != nil {
 			// Cannot happen with a state that built once; fail the
 			// piece rather than lose its records.
 			piece.Err = berr
 			piece.state = stateDone
 		}
-		piece.Bytes, piece.compressed = bytes, p.cfg.Codec != wire.CodecNone
+		piece.Bytes, piece.out = bytes, out
 		pieces = append(pieces, piece)
 		bb.Reset()
 		start = end

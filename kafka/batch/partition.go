@@ -83,7 +83,7 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 	if b == nil {
 		b = &Batch[T]{Created: now, state: stateOpen, builder: getBuilder(), ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
 		b.builder.Grow(p.lastBytes)
-		b.items = getItems[T]()
+		b.items = getBox[T](&itemPool)
 		if cap(b.items.s) < p.lastItems {
 			b.items.s = make([]T, 0, p.lastItems)
 		}
@@ -238,7 +238,7 @@ func (p *Partition[T]) Drain(dp DrainParams) (*Batch[T], Status) {
 		// nothing else touches its bytes; an Expire meanwhile abandons
 		// it like any batch on the wire.
 		p.mu.Unlock()
-		bytes, err := build(bb, p.cfg, b.ProducerID, b.Epoch, b.BaseSeq)
+		bytes, out, err := build(bb, p.cfg, b.ProducerID, b.Epoch, b.BaseSeq)
 		putBuilder(bb)
 		p.mu.Lock()
 		if err != nil {
@@ -254,7 +254,7 @@ func (p *Partition[T]) Drain(dp DrainParams) (*Batch[T], Status) {
 			}
 			continue
 		}
-		b.Bytes, b.compressed = bytes, p.cfg.Codec != wire.CodecNone
+		b.Bytes, b.out = bytes, out
 		return b, Drained
 	}
 	return nil, Empty

@@ -35,11 +35,12 @@ type Conn struct {
 	apiResp  *wire.ApiVersionsResponse
 	clientID *string
 
-	// frameHint is the last frame size per API key (keys below
-	// len(frameHint)): a pooled frame smaller than that is replaced by one
-	// of that size before encoding, so a Produce frame is allocated once
-	// rather than grown by doubling from a small pooled one.
+	// frameHint is the last frame size per API key (see hintFor): a
+	// pooled frame smaller than that is replaced by one of that size
+	// before encoding, so a Produce frame is allocated once rather than
+	// grown by doubling from a small pooled one.
 	frameHint [72]atomic.Int32
+	otherHint atomic.Int32 // keys beyond frameHint share this one
 
 	slots      chan struct{} // pipelining semaphore, cap MaxInFlight
 	wake       chan struct{} // 1-slot: queue is non-empty
@@ -195,6 +196,14 @@ func (c *Conn) Send(ctx context.Context, req wire.Request, v int16, done func(wi
 	return c.send(ctx, req, v, done)
 }
 
+// hintFor returns the frame size hint of an API key.
+func (c *Conn) hintFor(key int16) *atomic.Int32 {
+	if key >= 0 && int(key) < len(c.frameHint) {
+		return &c.frameHint[key]
+	}
+	return &c.otherHint
+}
+
 func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wire.Response, error)) error {
 	select {
 	case c.slots <- struct{}{}:
@@ -212,16 +221,12 @@ func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wi
 		noResp = true
 	}
 	frame := getFrame()
-	key := int(req.Key())
-	if key >= 0 && key < len(c.frameHint) {
-		if h := int(c.frameHint[key].Load()); cap(*frame) < h {
-			*frame = make([]byte, 0, h+h/8)
-		}
+	hint := c.hintFor(req.Key())
+	if h := int(hint.Load()); cap(*frame) < h {
+		*frame = make([]byte, 0, h+h/8)
 	}
 	*frame = wire.AppendRequest((*frame)[:0], req, v, 0, c.clientID)
-	if key >= 0 && key < len(c.frameHint) {
-		c.frameHint[key].Store(int32(min(len(*frame), maxPooledFrame)))
-	}
+	hint.Store(int32(min(len(*frame), maxPooledFrame)))
 	r := &request{key: req.Key(), ver: v, noResp: noResp, req: req, frame: frame, done: done}
 
 	c.mu.Lock()
