@@ -51,7 +51,7 @@ func bulkRecord(topic string, i int) *Record {
 // headers and timestamps are intact.
 func checkBulk(t *testing.T, kc *kafkatest.Cluster, topic string, partitions, n int) {
 	t.Helper()
-	seen := make([]bool, n)
+	l := newBulkLedger(t, topic, n)
 	for p := int32(0); p < int32(partitions); p++ {
 		recs, err := kc.Records(topic, p)
 		if err != nil {
@@ -59,32 +59,57 @@ func checkBulk(t *testing.T, kc *kafkatest.Cluster, topic string, partitions, n 
 		}
 		last := map[string]int{}
 		for _, r := range recs {
-			if len(r.Value) < 8 {
-				t.Fatalf("p%d offset %d: short value", p, r.Offset)
-			}
-			i := int(binary.BigEndian.Uint64(r.Value))
-			if i < 0 || i >= n {
-				t.Fatalf("p%d offset %d: record %d out of range", p, r.Offset, i)
-			}
-			if seen[i] {
-				t.Fatalf("record %d stored twice (p%d offset %d)", i, p, r.Offset)
-			}
-			seen[i] = true
-			want := bulkRecord(topic, i)
-			if !bytes.Equal(r.Key, want.Key) || !bytes.Equal(r.Value, want.Value) ||
-				!r.Timestamp.Equal(want.Timestamp) ||
-				cmp.Diff([]wire.RecordHeader{{Key: "i", Value: want.Headers[0].Value}}, r.Headers) != "" {
-				t.Fatalf("record %d differs: got key %q ts %v headers %v", i, r.Key, r.Timestamp, r.Headers)
-			}
-			if prev, ok := last[string(r.Key)]; ok && prev > i {
-				t.Fatalf("p%d: record %d stored after record %d of the same key", p, i, prev)
-			}
-			last[string(r.Key)] = i
+			l.check(p, r.Offset, r.Key, r.Value, r.Timestamp.UnixMilli(), r.Headers, last)
 		}
 	}
-	for i, ok := range seen {
+	l.complete()
+}
+
+// bulkLedger checks bulkRecord records read back, wherever from: each of
+// 0..n-1 stored once, intact, and in produce order per key.
+type bulkLedger struct {
+	t     *testing.T
+	topic string
+	seen  []bool
+}
+
+func newBulkLedger(t *testing.T, topic string, n int) *bulkLedger {
+	return &bulkLedger{t: t, topic: topic, seen: make([]bool, n)}
+}
+
+// check checks one record of partition p; last holds the partition's
+// latest record index per key.
+func (l *bulkLedger) check(p int32, offset int64, key, value []byte, ts int64, headers []wire.RecordHeader, last map[string]int) {
+	t := l.t
+	t.Helper()
+	if len(value) < 8 {
+		t.Fatalf("p%d offset %d: short value", p, offset)
+	}
+	i := int(binary.BigEndian.Uint64(value))
+	if i < 0 || i >= len(l.seen) {
+		t.Fatalf("p%d offset %d: record %d out of range", p, offset, i)
+	}
+	if l.seen[i] {
+		t.Fatalf("record %d stored twice (p%d offset %d)", i, p, offset)
+	}
+	l.seen[i] = true
+	want := bulkRecord(l.topic, i)
+	if !bytes.Equal(key, want.Key) || !bytes.Equal(value, want.Value) || ts != want.Timestamp.UnixMilli() ||
+		cmp.Diff([]wire.RecordHeader{{Key: "i", Value: want.Headers[0].Value}}, headers) != "" {
+		t.Fatalf("record %d differs: got key %q ts %d headers %v", i, key, ts, headers)
+	}
+	if prev, ok := last[string(key)]; ok && prev > i {
+		t.Fatalf("p%d: record %d stored after record %d of the same key", p, i, prev)
+	}
+	last[string(key)] = i
+}
+
+// complete fails the test for every record never seen.
+func (l *bulkLedger) complete() {
+	l.t.Helper()
+	for i, ok := range l.seen {
 		if !ok {
-			t.Fatalf("record %d missing", i)
+			l.t.Fatalf("record %d missing", i)
 		}
 	}
 }

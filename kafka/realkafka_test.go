@@ -1,14 +1,11 @@
 package kafka
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"flag"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/gregorkafka/gregor/internal/realkafka"
 	"github.com/gregorkafka/gregor/kafka/conn"
 	"github.com/gregorkafka/gregor/kafka/wire"
@@ -89,31 +86,14 @@ func fetchAll(t *testing.T, addrs []string, topic string, partitions int) map[in
 // checkFetched is checkBulk for records read back from a real broker.
 func checkFetched(t *testing.T, got map[int32][]wire.Record, topic string, n int) {
 	t.Helper()
-	seen := make([]bool, n)
+	l := newBulkLedger(t, topic, n)
 	for p, recs := range got {
 		last := map[string]int{}
 		for _, r := range recs {
-			i := int(binary.BigEndian.Uint64(r.Value))
-			if i < 0 || i >= n || seen[i] {
-				t.Fatalf("p%d offset %d: record %d out of range or stored twice", p, r.Offset, i)
-			}
-			seen[i] = true
-			want := bulkRecord(topic, i)
-			if !bytes.Equal(r.Key, want.Key) || !bytes.Equal(r.Value, want.Value) || r.Timestamp != want.Timestamp.UnixMilli() ||
-				cmp.Diff([]wire.RecordHeader{{Key: "i", Value: want.Headers[0].Value}}, r.Headers) != "" {
-				t.Fatalf("record %d differs: key %q ts %d headers %v", i, r.Key, r.Timestamp, r.Headers)
-			}
-			if prev, ok := last[string(r.Key)]; ok && prev > i {
-				t.Fatalf("p%d: record %d stored after record %d of the same key", p, i, prev)
-			}
-			last[string(r.Key)] = i
+			l.check(p, r.Offset, r.Key, r.Value, r.Timestamp, r.Headers, last)
 		}
 	}
-	for i, ok := range seen {
-		if !ok {
-			t.Fatalf("record %d missing", i)
-		}
-	}
+	l.complete()
 }
 
 func TestRealKafkaBulkAllCodecs(t *testing.T) {
