@@ -176,6 +176,7 @@ func (c *Client) close() error {
 	cerr := c.cluster.Close()
 	c.abortAll(ErrClosed) // anything a failing response re-queued
 	c.wg.wait()
+	c.clock.stop()
 	if err != nil {
 		c.log.Warn("kafka: close: records failed with ErrClosed", zap.Error(err))
 		return err

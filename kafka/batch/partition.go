@@ -22,8 +22,9 @@ type Partition[T Item] struct {
 	out []*Batch[T] // sealed, not yet emitted, ascending ord
 
 	// Sizes of the last sealed batch: a new batch's buffers are sized
-	// for it up front (batches under steady load are alike), instead of
-	// growing by doubling.
+	// for it plus a quarter up front (batches under steady load are
+	// alike, give or take when the sender took them), instead of growing
+	// by doubling (a copy of the whole batch each time).
 	lastBytes, lastItems int
 
 	pending int // batches in out whose outcome is not decided
@@ -82,10 +83,10 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 	}
 	if b == nil {
 		b = &Batch[T]{Created: now, state: stateOpen, builder: getBuilder(), ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
-		b.builder.Grow(p.lastBytes)
+		b.builder.Grow(min(p.lastBytes+p.lastBytes/4, p.cfg.MaxBytes))
 		b.items = getBox[T](&itemPool)
-		if cap(b.items.s) < p.lastItems {
-			b.items.s = make([]T, 0, p.lastItems)
+		if want := p.lastItems + p.lastItems/4; cap(b.items.s) < want {
+			b.items.s = make([]T, 0, want)
 		}
 		b.Items = b.items.s
 		p.q = append(p.q, b)
