@@ -37,9 +37,8 @@ type Client struct {
 	wg     group          // runners, topic waiters, producer-id fetch
 	sendWG sync.WaitGroup // sender goroutines
 
-	closed    atomic.Bool  // no new records
-	stopping  atomic.Bool  // senders stopped: failures are final
-	inProduce atomic.Int64 // Produce calls past the closed check
+	closed    atomic.Bool // no new records
+	stopping  atomic.Bool // senders stopped: failures are final
 	clock     *clock
 	closeOnce sync.Once
 	closeErr  error
@@ -153,13 +152,10 @@ func (c *Client) Close() error {
 }
 
 func (c *Client) close() error {
+	// A Produce that passes the closed check has counted its record for
+	// Flush before (enqueue), so the Flush below waits for it too.
 	c.closed.Store(true)
 	c.buf.close() // callers blocked on a full buffer get ErrClosed
-	for c.inProduce.Load() > 0 {
-		// A Produce that passed the closed check is appending; it takes
-		// microseconds.
-		time.Sleep(50 * time.Microsecond)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.deliveryTimeout+time.Second)
 	err := c.Flush(ctx)
 	cancel()
@@ -175,6 +171,14 @@ func (c *Client) close() error {
 	c.abortAll(ErrClosed)
 	cerr := c.cluster.Close()
 	c.abortAll(ErrClosed) // anything a failing response re-queued
+	// If the Flush gave up, a Produce that passed the closed check may
+	// append only now (after a pause of the delivery timeout: in
+	// practice never): fail such stragglers too, so every record's
+	// callback has run when Close returns.
+	for c.outstanding[0].Load()+c.outstanding[1].Load() > 0 {
+		c.abortAll(ErrClosed)
+		time.Sleep(50 * time.Microsecond)
+	}
 	c.wg.wait()
 	c.clock.stop()
 	if err != nil {
@@ -204,9 +208,13 @@ func (c *Client) abortAll(err error) {
 // Flush waits until every record produced before the call has been
 // acknowledged or has failed (its callback returned), making their batches
 // ready at once regardless of linger. It returns ctx's error if ctx ends
-// first. Records produced while Flush waits may be waited for too (they
-// share a generation with the records before the call only when two Flush
-// calls overlap).
+// first. Records produced while Flush waits are not waited for.
+//
+// Records are counted in two generations: Flush moves new records to the
+// other one and waits for the one they left. That one must be empty
+// first: records left over by an earlier Flush that gave up (ctx) are
+// older than the call, so they are waited for before the switch, while no
+// new record joins them.
 func (c *Client) Flush(ctx context.Context) error {
 	select {
 	case c.flushSem <- struct{}{}:
@@ -218,8 +226,17 @@ func (c *Client) Flush(ctx context.Context) error {
 	defer c.flushing.Add(-1)
 	c.flushWaiters.Add(1)
 	defer c.flushWaiters.Add(-1)
-	bucket := (c.flushGen.Add(1) - 1) & 1
+	cur := uint8(c.flushGen.Load() & 1) // only Flush changes it, under flushSem
 	c.wakeAll()
+	if err := c.waitBucket(ctx, cur^1); err != nil {
+		return err
+	}
+	c.flushGen.Add(1)
+	return c.waitBucket(ctx, cur)
+}
+
+// waitBucket waits until no record of a flush generation is outstanding.
+func (c *Client) waitBucket(ctx context.Context, bucket uint8) error {
 	for c.outstanding[bucket].Load() > 0 {
 		select {
 		case <-c.flushWake:

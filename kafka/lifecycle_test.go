@@ -361,3 +361,43 @@ func TestFlushCutsLinger(t *testing.T) {
 		t.Fatalf("ProduceSync took %v with a 10s linger", el)
 	}
 }
+
+// A Flush waits for records left over by an earlier Flush that gave up:
+// they were produced before it (the two flush generations must not let
+// the second Flush return while they are outstanding).
+func TestFlushWaitsForLeftoversOfAnEarlierFlush(t *testing.T) {
+	kc := kafkatest.New(t, kafkatest.Topic("leftover", 1))
+	c := newTestClient(t, kc, WithRequestTimeout(30*time.Second))
+	warmUp(t, c, "leftover")
+	kc.Stall(0, true)
+	defer kc.Stall(0, false) // before the Client's cleanup closes it, if the test fails
+	const n = 10
+	res := newResults(n)
+	for i := 0; i < n; i++ {
+		c.Produce(context.Background(), bulkRecord("leftover", i), res.cb)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	err := c.Flush(ctx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Flush with a stalled broker: %v, want context.DeadlineExceeded", err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	err = c.Flush(ctx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second Flush with the records still unacknowledged: %v, want context.DeadlineExceeded", err)
+	}
+	kc.Stall(0, false)
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res.wait(t, 100*time.Millisecond) // Flush returned: every callback ran
+	for r, err := range res.errs {
+		if err != nil {
+			t.Fatalf("record %q: %v", r.Key, err)
+		}
+	}
+}

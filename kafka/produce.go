@@ -103,30 +103,33 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 	if int64(size) > c.cfg.maxBufferedBytes {
 		return nil, &RecordTooLargeError{Size: size, Limit: int(c.cfg.maxBufferedBytes), What: "buffer bytes"}
 	}
-	c.inProduce.Add(1)
-	defer c.inProduce.Add(-1)
+	// Counted for Flush before the closed check: a record that passes it
+	// is one Close's Flush waits for (see Client.close).
+	gen := uint8(c.flushGen.Load() & 1)
+	c.outstanding[gen].Add(1)
 	if c.closed.Load() {
+		c.recordsDone(gen, 1)
 		return nil, ErrClosed
 	}
 	if err := ctx.Err(); err != nil {
+		c.recordsDone(gen, 1)
 		return nil, notSent(err)
 	}
 	held := heldBytes(r, size)
 	if err := c.buf.reserve(ctx, int64(held)); err != nil {
+		c.recordsDone(gen, 1)
 		if err == ErrBufferFull || err == ErrClosed { //nolint:errorlint // our own sentinels, never wrapped here
 			return nil, err
 		}
 		return nil, notSent(err)
 	}
 	now := c.clock.now()
-	e := entry{rec: r, cb: cb, size: int32(held)}
+	e := entry{rec: r, cb: cb, size: int32(held), gen: gen}
 	if r.Timestamp.IsZero() {
 		e.ts, e.stamped = now.UnixMilli(), true
 	} else {
 		e.ts = r.Timestamp.UnixMilli()
 	}
-	e.gen = uint8(c.flushGen.Load() & 1)
-	c.outstanding[e.gen].Add(1)
 	var p *pending
 	if sync != nil || ctx.Done() != nil {
 		p = newPending()
