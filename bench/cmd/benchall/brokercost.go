@@ -9,9 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gregorkafka/gregor/kafka/wire"
 )
 
 // CostRun is one client at one offered rate against the real broker, with
@@ -22,18 +25,118 @@ type CostRun struct {
 	Target    string  `json:"target"`
 	Records   int64   `json:"records"`     // records the client sent (warm-up included)
 	RecPerSec float64 `json:"rec_per_sec"` // as the client measured it
-	P50us     float64 `json:"p50_us"`
-	P99us     float64 `json:"p99_us"`
-	P999us    float64 `json:"p999_us"`
-	Requests  int     `json:"requests"`    // Produce requests the proxy saw
-	Window    float64 `json:"window_s"`    // first to last Produce request
-	ReqPerSec float64 `json:"req_per_sec"` // Requests / Window
-	RecPerReq float64 `json:"rec_per_req"`
-	BrokerCPU float64 `json:"broker_cpu_s"` // broker JVM CPU seconds in the window
-	CPUPerRec float64 `json:"broker_cpu_us_per_rec"`
-	CPUUtil   float64 `json:"broker_cores_busy"`
-	Settings  string  `json:"settings,omitempty"`
-	Error     string  `json:"error,omitempty"`
+	// Go clients: from the time each record was due (0 for Java, which
+	// cannot say).
+	P50us  float64 `json:"p50_us"`
+	P99us  float64 `json:"p99_us"`
+	P999us float64 `json:"p999_us"`
+	// From the Produce call (Go) or send() (Java's ProducerPerformance,
+	// whole milliseconds, truncated): the figures to compare across all
+	// three clients.
+	P50CallUs  float64   `json:"p50_call_us,omitempty"`
+	P99CallUs  float64   `json:"p99_call_us,omitempty"`
+	P999CallUs float64   `json:"p999_call_us,omitempty"`
+	Requests   int       `json:"requests"`    // Produce requests the proxy saw
+	Window     float64   `json:"window_s"`    // first to last Produce request
+	ReqPerSec  float64   `json:"req_per_sec"` // Requests / Window
+	RecPerReq  float64   `json:"rec_per_req"`
+	BrokerCPU  float64   `json:"broker_cpu_s"` // broker JVM CPU seconds in the window
+	CPUPerRec  float64   `json:"broker_cpu_us_per_rec"`
+	CPUUtil    float64   `json:"broker_cores_busy"`
+	Shape      *ReqShape `json:"shape,omitempty"`
+	Settings   string    `json:"settings,omitempty"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// ReqShape is what the proxy saw of a run's requests: the shape of its
+// Produce requests and every other request it sent in the window.
+type ReqShape struct {
+	ProduceVersion int            `json:"produce_version"` // highest seen
+	PartsPerReq    float64        `json:"partitions_per_req"`
+	BatchesPerReq  float64        `json:"batches_per_req"`
+	RecPerReq      float64        `json:"records_per_req"` // from the batch headers
+	BytesPerReq    float64        `json:"bytes_per_req"`
+	ReadsPerReq    float64        `json:"client_reads_per_req"` // ~segments the client sent each Produce in
+	RTTp50us       float64        `json:"broker_rtt_p50_us"`    // proxy -> broker -> proxy, Produce
+	RTTp90us       float64        `json:"broker_rtt_p90_us"`
+	Other          map[string]int `json:"other_requests,omitempty"` // API key -> count, in the window
+}
+
+// steadyRate is the requests/s of the middle 80 % of a run's requests
+// (sorted times): the whole window would count a Go client's warm-up
+// request and the pause after it, and Java's catch-up burst after its
+// first metadata fetch, each worth several percent of a 5 s run.
+func steadyRate(times []time.Time) float64 {
+	n := len(times)
+	if n < 2 {
+		return 0
+	}
+	i, j := n/10, n-1-n/10
+	if j <= i {
+		i, j = 0, n-1
+	}
+	if d := times[j].Sub(times[i]).Seconds(); d > 0 {
+		return float64(j-i) / d
+	}
+	return 0
+}
+
+// callP50 is the p50 to compare across clients: from the Produce call
+// (send() for Java); reports written before it existed hold only P50us.
+func (r CostRun) callP50() float64 {
+	if r.P50CallUs > 0 {
+		return r.P50CallUs
+	}
+	return r.P50us
+}
+
+// shapeOf summarises the requests the proxy saw during one run: Produce
+// requests from the first to the last, other requests in that window
+// widened by a second on each side (a client's metadata and producer-id
+// requests come just before its first Produce).
+func shapeOf(reqs []reqInfo) (*ReqShape, []time.Time) {
+	var sh ReqShape
+	var produce []time.Time
+	var rtts []float64
+	for _, r := range reqs {
+		if r.key != wire.APIKeyProduce {
+			continue
+		}
+		produce = append(produce, r.at)
+		sh.ProduceVersion = max(sh.ProduceVersion, int(r.version))
+		sh.PartsPerReq += float64(r.parts)
+		sh.BatchesPerReq += float64(r.batches)
+		sh.RecPerReq += float64(r.records)
+		sh.BytesPerReq += float64(r.size)
+		sh.ReadsPerReq += float64(r.reads)
+		if r.rtt > 0 {
+			rtts = append(rtts, float64(r.rtt)/1e3)
+		}
+	}
+	if len(produce) == 0 {
+		return nil, nil
+	}
+	n := float64(len(produce))
+	sh.PartsPerReq /= n
+	sh.BatchesPerReq /= n
+	sh.RecPerReq /= n
+	sh.BytesPerReq /= n
+	sh.ReadsPerReq /= n
+	if len(rtts) > 0 {
+		slices.Sort(rtts)
+		sh.RTTp50us = rtts[len(rtts)/2]
+		sh.RTTp90us = rtts[len(rtts)*9/10]
+	}
+	from, to := produce[0].Add(-time.Second), produce[len(produce)-1].Add(time.Second)
+	for _, r := range reqs {
+		if r.key != wire.APIKeyProduce && !r.at.Before(from) && !r.at.After(to) {
+			if sh.Other == nil {
+				sh.Other = map[string]int{}
+			}
+			sh.Other[wire.APIName(r.key)]++
+		}
+	}
+	return &sh, produce
 }
 
 // CostReport is the output of -broker-cost.
@@ -51,10 +154,17 @@ type CostReport struct {
 
 // runBrokerCost measures async callback latency and broker cost (Produce
 // requests/s and broker CPU per record) at fixed rates and at saturation,
-// for each Go client in goClients and for Java's ProducerPerformance, every
-// one with its default batching, against one real Kafka 4.4 broker behind a
-// counting proxy.
-func runBrokerCost(rep *CostReport, runnerBin string, goClients, rates []string, partitions, size, maxN int, dur time.Duration) {
+// for each client in clients ("java" is ProducerPerformance), every one
+// with its default batching, against one real Kafka 4.4 broker behind a
+// counting proxy. Each cell runs rounds times, the clients' order rotated
+// each round, so a repeated cell does not always follow the same client.
+func runBrokerCost(rep *CostReport, runnerBin string, clients, rates []string, partitions, size, maxN, rounds int, dur time.Duration) {
+	var goClients []string
+	for _, c := range clients {
+		if c != "java" {
+			goClients = append(goClients, c)
+		}
+	}
 	// The proxy needs the broker's port and the broker needs the proxy's:
 	// listen first, then start the broker advertising the proxy.
 	px, err := startProxy("")
@@ -94,9 +204,18 @@ func runBrokerCost(rep *CostReport, runnerBin string, goClients, rates []string,
 	rep.IdleCores = cpu.between(idleFrom, time.Now()).Seconds() / time.Since(idleFrom).Seconds()
 	log.Printf("broker idle: %.3f cores", rep.IdleCores)
 
-	targets := append(append([]string(nil), rates...), "max")
+	targets := append([]string(nil), rates...)
+	if maxN > 0 {
+		targets = append(targets, "max")
+	}
 	for _, target := range targets {
-		for _, cl := range append(append([]string(nil), goClients...), "java") {
+		var order []string
+		for r := range max(rounds, 1) {
+			for i := range clients {
+				order = append(order, clients[(i+r)%len(clients)])
+			}
+		}
+		for _, cl := range order {
 			cr := CostRun{Client: cl, Target: target}
 			topic := fmt.Sprintf("cost-%s-%s-%d", target, cl, time.Now().UnixNano())
 			if err := createTopic(px.addr(), topic, partitions); err != nil {
@@ -110,12 +229,13 @@ func runBrokerCost(rep *CostReport, runnerBin string, goClients, rates []string,
 			} else {
 				goRun(&cr, runnerBin, px.addr(), topic, target, size, maxN, dur)
 			}
-			times := px.since(m)
+			sh, times := shapeOf(px.since(m))
+			cr.Shape = sh
 			cr.Requests = len(times)
 			if len(times) > 1 {
 				from, to := times[0], times[len(times)-1]
 				cr.Window = to.Sub(from).Seconds()
-				cr.ReqPerSec = float64(len(times)) / cr.Window
+				cr.ReqPerSec = steadyRate(times)
 				cr.BrokerCPU = cpu.between(from, to).Seconds()
 				cr.CPUUtil = cr.BrokerCPU / cr.Window
 			}
@@ -125,8 +245,12 @@ func runBrokerCost(rep *CostReport, runnerBin string, goClients, rates []string,
 			if cr.Records > 0 {
 				cr.CPUPerRec = cr.BrokerCPU * 1e6 / float64(cr.Records)
 			}
-			log.Printf("cost %-6s %-8s %9.0f rec/s p50 %8.0fµs p99 %8.0fµs  %7.0f req/s  %6.1f rec/req  broker %6.2f µs/rec %4.2f cores %s",
-				target, cl, cr.RecPerSec, cr.P50us, cr.P99us, cr.ReqPerSec, cr.RecPerReq, cr.CPUPerRec, cr.CPUUtil, cr.Error)
+			var rtt float64
+			if sh != nil {
+				rtt = sh.RTTp50us
+			}
+			log.Printf("cost %-6s %-8s %9.0f rec/s p50 call %6.0fµs due %6.0fµs p99 call %6.0fµs  %5.0f req/s  %7.1f rec/req  broker %6.2f µs/rec %4.2f cores, rtt p50 %4.0fµs %s",
+				target, cl, cr.RecPerSec, cr.callP50(), cr.P50us, cr.P99CallUs, cr.ReqPerSec, cr.RecPerReq, cr.CPUPerRec, cr.CPUUtil, rtt, cr.Error)
 			rep.Runs = append(rep.Runs, cr)
 		}
 	}
@@ -147,6 +271,7 @@ func goRun(cr *CostRun, runnerBin, brokers, topic, target string, size, maxN int
 	}
 	cr.Records, cr.RecPerSec, cr.Settings, cr.Error = r.Produced, r.RecPerSec, r.Settings, errMsg
 	cr.P50us, cr.P99us, cr.P999us = r.P50us, r.P99us, r.P999us
+	cr.P50CallUs, cr.P99CallUs, cr.P999CallUs = r.P50CallUs, r.P99CallUs, r.P999CallUs
 }
 
 var perfLine = regexp.MustCompile(`(\d+) records sent, ([\d.]+) records/sec \([\d.]+ MB/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th`)
@@ -171,7 +296,7 @@ func javaRun(cr *CostRun, k *realKafka, brokers, topic, target string, size, max
 	}
 	f := func(i int) float64 { v, _ := strconv.ParseFloat(m[i], 64); return v }
 	cr.Records, cr.RecPerSec = int64(f(1)), f(2)
-	cr.P50us, cr.P99us, cr.P999us = f(5)*1e3, f(7)*1e3, f(8)*1e3
+	cr.P50CallUs, cr.P99CallUs, cr.P999CallUs = f(5)*1e3, f(7)*1e3, f(8)*1e3
 }
 
 func writeCostReport(rep *CostReport, dir string, clients []string) {
@@ -195,26 +320,64 @@ func costMarkdown(rep *CostReport, clients []string) string {
 	w("of 100 value bytes; **every client with its default options** (acks=all and idempotence are the default in all three).\n")
 	w("Fixed-rate runs offer the rate for %s from one goroutine (Java: `ProducerPerformance --throughput N`); \"max\" sends\n", rep.Duration)
 	w("%d records as fast as the client takes them.\n\n", rep.MaxN)
-	w("* **p50, p99**: async callback latency. Go clients: from the time a record was *due* to its callback. Java:\n")
-	w("  ProducerPerformance's own figure (send() to callback, whole milliseconds).\n")
+	w("* **p50, p99 from due / from call**: async callback latency. *From due*: from the time the harness meant to\n")
+	w("  produce the record (its schedule), so it also holds the harness's own lateness (a sleep that overslept) and any\n")
+	w("  blocking in Produce; Go clients only. *From call*: from the Produce call (Go) or send() (Java: ProducerPerformance's\n")
+	w("  own figure, whole milliseconds, **truncated**, so Java's \"5 ms\" is 5.0-5.99 ms). **Compare clients on the from-call\n")
+	w("  figures**: that is what ProducerPerformance measures; a Go client counts as below Java's \"N ms\" only below N.0 ms.\n")
 	w("* **requests/s**: Produce requests counted by a TCP proxy in front of the broker (the broker advertises the\n")
-	w("  proxy, so every client goes through it; it reads each frame's API key) between the run's first and last Produce.\n")
-	w("* **broker CPU**: the broker JVM's utime+stime (/proc/<pid>/stat) over the same window; per record and in cores busy.\n")
+	w("  proxy, so every client goes through it; it reads each frame's header), over the middle 80 %% of the run's\n")
+	w("  requests (steady state: leaves out a Go client's warm-up request and Java's catch-up burst after its first\n")
+	w("  metadata fetch). records/req is all records sent (warm-up included) over all requests.\n")
+	w("* **broker CPU**: the broker JVM's utime+stime (/proc/<pid>/stat) from the run's first to its last Produce; per record\n")
+	w("  and in cores busy.\n")
 	w("  It includes the broker's idle work (controller, timers): %.3f cores measured with no client before the runs.\n", rep.IdleCores)
 	w("* One run per cell on a shared 2-core machine: differences under ~0.1 broker cores are within run-to-run noise.\n\n")
 	if rep.Error != "" {
 		w("**Run failed:** %s\n\n", rep.Error)
 	}
 	w("![latency and broker cost vs rate](latency-real.svg)\n\n")
-	w("| rate | client | achieved rec/s | p50 | p99 | p99.9 | Produce req/s | records/req | broker CPU/rec | broker cores busy | note |\n")
-	w("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	if ts := costTargets(rep); len(ts) > 0 {
+		w("**Targets of this run** (the product decision of [producer.md](producer.md#batching-adaptive-by-default); a\n")
+		w("repeated cell is judged on each client's median):\n\n| target | measured | verdict |\n|---|---|---|\n")
+		for _, t := range ts {
+			v := t.Verdict
+			if v == verdictNotMet {
+				v = "**" + v + "**"
+			}
+			w("| %s | %s | %s |\n", t.Goal, strings.ReplaceAll(t.Measured, "|", "\\|"), v)
+		}
+		w("\n")
+	}
+	w("| rate | client | achieved rec/s | p50 from call | p99 from call | p50 from due | p99 from due | Produce req/s | records/req | broker CPU/rec | broker cores busy | note |\n")
+	w("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	for _, r := range rep.Runs {
 		if r.Error != "" && r.Records == 0 {
-			w("| %s | %s | – | – | – | – | – | – | – | – | %s |\n", r.Target, r.Client, r.Error)
+			w("| %s | %s | – | – | – | – | – | – | – | – | – | %s |\n", r.Target, r.Client, r.Error)
 			continue
 		}
-		w("| %s | %s | %s | %s | %s | %s | %s | %.1f | %.2f µs | %.2f | %s |\n", r.Target, r.Client, fmtInt(r.RecPerSec),
-			fmtLatency(r.P50us), fmtLatency(r.P99us), fmtLatency(r.P999us), fmtInt(r.ReqPerSec), r.RecPerReq, r.CPUPerRec, r.CPUUtil, r.Error)
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %.2f µs | %.2f | %s |\n", r.Target, r.Client, fmtInt(r.RecPerSec),
+			fmtLatency(r.callP50()), fmtLatency(r.P99CallUs), fmtLatency(r.P50us), fmtLatency(r.P99us),
+			fmtInt(r.ReqPerSec), r.RecPerReq, r.CPUPerRec, r.CPUUtil, r.Error)
+	}
+	w("\n**Request shape** as the proxy saw it (Produce requests of the window; other requests within a second of it):\n")
+	w("Produce version, topic-partitions, record batches, records (from the batch headers) and bytes per request; reads of\n")
+	w("the client's socket per request (about the TCP segments it sent each request in: the proxy forwards whole frames, so\n")
+	w("the broker always gets one write per request); the broker's Produce round trip measured at the proxy.\n\n")
+	w("| rate | client | Produce v | partitions/req | batches/req | records/req | bytes/req | client reads/req | broker RTT p50 | p90 | other requests |\n")
+	w("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	for _, r := range rep.Runs {
+		sh := r.Shape
+		if sh == nil {
+			continue
+		}
+		var other []string
+		for k, n := range sh.Other {
+			other = append(other, fmt.Sprintf("%s %d", k, n))
+		}
+		slices.Sort(other)
+		w("| %s | %s | %d | %.2f | %.2f | %.1f | %s | %.2f | %s | %s | %s |\n", r.Target, r.Client, sh.ProduceVersion, sh.PartsPerReq,
+			sh.BatchesPerReq, sh.RecPerReq, fmtInt(sh.BytesPerReq), sh.ReadsPerReq, fmtLatency(sh.RTTp50us), fmtLatency(sh.RTTp90us), strings.Join(other, ", "))
 	}
 	w("\nSettings as each client reported them:\n\n")
 	seen := map[string]bool{}
@@ -252,7 +415,7 @@ func costSVG(rep *CostReport, clients []string) string {
 		get  func(CostRun) float64
 		fmt  func(float64) string
 	}{
-		{"p50 callback latency", func(r CostRun) float64 { return r.P50us }, fmtLatency},
+		{"p50 callback latency (from the call)", func(r CostRun) float64 { return r.callP50() }, fmtLatency},
 		{"Produce requests/s at the broker", func(r CostRun) float64 { return r.ReqPerSec }, fmtInt},
 	} {
 		x0 := float64(left + pi*(panel+100))

@@ -111,7 +111,9 @@ func main() {
 	realRounds := flag.Int("real-rounds", 3, "-real: runs of each Go client per scenario, in rotated order; the median is reported")
 	out := flag.String("out", "../docs", "directory for benchmarks.md, its SVGs and benchmarks.json")
 	cost := flag.Bool("broker-cost", false, "only run the real-Kafka latency and broker-cost runs (gregor, franz-go, Java at -rates and saturation) and write latency.md")
-	costN := flag.Int("cost-max-n", 500_000, "-broker-cost: records of the saturation runs")
+	costN := flag.Int("cost-max-n", 500_000, "-broker-cost: records of the saturation runs (0: no saturation runs)")
+	costClients := flag.String("cost-clients", "gregor,franz-go,java", "-broker-cost: clients, java being ProducerPerformance")
+	costRounds := flag.Int("cost-rounds", 1, "-broker-cost: runs of each cell, the clients' order rotated each round (to repeat single cells: -rates 10000 -cost-max-n 0 -out /tmp/x)")
 	profClients := flag.String("profile-clients", "gregor,franz-go", "clients given one extra CPU-profiled run in the first throughput scenario (empty: none)")
 	profN := flag.Int("profile-n", 3_000_000, "records of each profiled run")
 	profHz := flag.Int("profile-hz", 250, "CPU profile rate of the profiled runs (Linux delivers at most one signal per thread per tick)")
@@ -150,10 +152,10 @@ func main() {
 
 	if *cost {
 		crep := CostReport{Date: time.Now().UTC(), Env: collectEnv(runnerBin), Duration: dur.String(), MaxN: *costN}
-		goClients := []string{"gregor", "franz-go"}
-		runBrokerCost(&crep, runnerBin, goClients, strings.Split(*rates, ","), *partitions, *size, *costN, *dur)
+		cls := strings.Split(*costClients, ",")
+		runBrokerCost(&crep, runnerBin, cls, strings.Split(*rates, ","), *partitions, *size, *costN, *costRounds, *dur)
 		must(os.MkdirAll(*out, 0o755))
-		writeCostReport(&crep, *out, goClients)
+		writeCostReport(&crep, *out, slices.DeleteFunc(slices.Clone(cls), func(c string) bool { return c == "java" }))
 		return
 	}
 

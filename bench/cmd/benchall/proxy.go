@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -10,22 +11,42 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gregorkafka/gregor/kafka/wire"
 )
 
 // produceProxy sits between every client and the real broker (the broker
-// advertises the proxy's port, so clients never bypass it) and records the
-// time of each Produce request (API key 0) it forwards. It reads only the
-// 4-byte size and the 2-byte API key of each frame, so it works for any
-// client, Java included, and adds one copy per request to every client
-// alike.
+// advertises the proxy's port, so clients never bypass it) and records every
+// request it forwards (reqInfo): when, which API, and for Produce the shape
+// of the request and the broker's round trip. It forwards whole frames, so
+// it works for any client, Java included, and adds one copy per request to
+// every client alike; the broker always gets a frame in one write, whatever
+// segments the client sent it in.
 type produceProxy struct {
 	ln     net.Listener
 	target string
 
 	mu    sync.Mutex
-	times []time.Time // one per Produce request, in arrival order
+	reqs  []reqInfo // every request, in arrival order
 	conns map[net.Conn]struct{}
 	wg    sync.WaitGroup
+}
+
+// reqInfo is one request the proxy forwarded.
+type reqInfo struct {
+	at      time.Time
+	key     int16
+	version int16
+	size    int // frame bytes, size field included
+	// reads is how many reads of the client's socket returned data since
+	// the previous frame of the connection: about the segments (or
+	// separate writes) the client sent this frame in; 0 when the frame came
+	// in a read with the one before.
+	reads int
+	// Produce only: topic-partitions, record batches and records in the
+	// request (from the batches' headers).
+	parts, batches, records int
+	rtt                     time.Duration // request forwarded to response read, 0 if none
 }
 
 func startProxy(target string) (*produceProxy, error) {
@@ -61,16 +82,17 @@ func (p *produceProxy) accept() {
 		p.mu.Lock()
 		p.conns[c], p.conns[b] = struct{}{}, struct{}{}
 		p.mu.Unlock()
+		pend := &pending{at: map[int32]int{}}
 		p.wg.Add(2)
-		go func() { // broker -> client: bytes as they come
+		go func() { // broker -> client: frame by frame, timing responses
 			defer p.wg.Done()
-			_, _ = io.Copy(c, b) // either side closing ends the pair
+			p.responses(b, c, pend)
 			c.Close()
 			b.Close()
 		}()
 		go func() { // client -> broker: frame by frame
 			defer p.wg.Done()
-			p.frames(c, b)
+			p.frames(c, b, pend)
 			c.Close()
 			b.Close()
 			p.mu.Lock()
@@ -81,49 +103,132 @@ func (p *produceProxy) accept() {
 	}
 }
 
-func (p *produceProxy) frames(c, b net.Conn) {
-	r := bufio.NewReaderSize(c, 64<<10)
+// pending maps one connection's outstanding correlation ids to their index
+// in reqs (under produceProxy.mu).
+type pending struct{ at map[int32]int }
+
+// countingReader counts the reads that returned data.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	if n > 0 {
+		c.n++
+	}
+	return n, err
+}
+
+func readFrame(r io.Reader, buf []byte) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return buf, err
+	}
+	n := int(binary.BigEndian.Uint32(hdr[:]))
+	if n < 4 || n > 256<<20 {
+		return buf, fmt.Errorf("proxy: frame of %d bytes", n)
+	}
+	if cap(buf) < 4+n {
+		buf = make([]byte, 4+n)
+	}
+	buf = buf[:4+n]
+	copy(buf, hdr[:])
+	_, err := io.ReadFull(r, buf[4:])
+	return buf, err
+}
+
+func (p *produceProxy) frames(c, b net.Conn, pend *pending) {
+	cr := &countingReader{r: c}
+	r := bufio.NewReaderSize(cr, 64<<10)
 	var buf []byte
+	lastReads := 0
 	for {
-		var hdr [4]byte
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		var err error
+		if buf, err = readFrame(r, buf); err != nil {
 			return
 		}
-		n := int(binary.BigEndian.Uint32(hdr[:]))
-		if n < 2 || n > 256<<20 {
-			return
+		ri := reqInfo{at: time.Now(), size: len(buf), reads: cr.n - lastReads}
+		lastReads = cr.n
+		var corr int32
+		ri.key, ri.version, corr = int16(binary.BigEndian.Uint16(buf[4:])), int16(binary.BigEndian.Uint16(buf[6:])), int32(binary.BigEndian.Uint32(buf[8:]))
+		if ri.key == wire.APIKeyProduce {
+			ri.parts, ri.batches, ri.records = produceShape(buf[4:])
 		}
-		if cap(buf) < 4+n {
-			buf = make([]byte, 4+n)
-		}
-		buf = buf[:4+n]
-		copy(buf, hdr[:])
-		if _, err := io.ReadFull(r, buf[4:]); err != nil {
-			return
-		}
-		if binary.BigEndian.Uint16(buf[4:6]) == 0 {
-			p.mu.Lock()
-			p.times = append(p.times, time.Now())
-			p.mu.Unlock()
-		}
+		p.mu.Lock()
+		pend.at[corr] = len(p.reqs)
+		p.reqs = append(p.reqs, ri)
+		p.mu.Unlock()
 		if _, err := b.Write(buf); err != nil {
 			return
 		}
 	}
 }
 
-// mark returns how many Produce requests were seen so far.
+func (p *produceProxy) responses(b, c net.Conn, pend *pending) {
+	r := bufio.NewReaderSize(b, 64<<10)
+	var buf []byte
+	for {
+		var err error
+		if buf, err = readFrame(r, buf); err != nil {
+			return
+		}
+		now := time.Now()
+		corr := int32(binary.BigEndian.Uint32(buf[4:]))
+		p.mu.Lock()
+		if i, ok := pend.at[corr]; ok {
+			delete(pend.at, corr)
+			p.reqs[i].rtt = now.Sub(p.reqs[i].at)
+		}
+		p.mu.Unlock()
+		if _, err := c.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+// produceShape counts the topic-partitions, record batches and records of
+// a Produce request (frame without its size field); zeros if it does not
+// decode.
+func produceShape(frame []byte) (parts, batches, records int) {
+	rd := wire.NewReader(frame)
+	_, version, _, _ := wire.ReadRequestHeader(rd)
+	var req wire.ProduceRequest
+	req.DecodeFrom(rd, version)
+	if rd.Err() != nil {
+		return 0, 0, 0
+	}
+	for _, t := range req.TopicData {
+		for _, pd := range t.PartitionData {
+			parts++
+			for b := pd.Records; len(b) >= 61; {
+				n := 12 + int(binary.BigEndian.Uint32(b[8:]))
+				batches++
+				records += int(binary.BigEndian.Uint32(b[57:]))
+				if n > len(b) {
+					break
+				}
+				b = b[n:]
+			}
+		}
+	}
+	return parts, batches, records
+}
+
+// mark returns how many requests were seen so far.
 func (p *produceProxy) mark() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.times)
+	return len(p.reqs)
 }
 
-// since returns the times of the Produce requests after mark m.
-func (p *produceProxy) since(m int) []time.Time {
+// since returns the requests after mark m (round trips of requests still
+// unanswered are 0).
+func (p *produceProxy) since(m int) []reqInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]time.Time(nil), p.times[m:]...)
+	return append([]reqInfo(nil), p.reqs[m:]...)
 }
 
 func (p *produceProxy) stop() {

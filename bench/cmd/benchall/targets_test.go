@@ -69,7 +69,7 @@ func TestComputeTargets(t *testing.T) {
 		{"#9", "ProduceSync ×1: p50 ≤ franz-go's", verdictNotMet},
 		{"#9", "ProduceSync ×64: ≥ 1.5× franz-go's calls/s with p99 ≤ its p99", verdictMet},
 		{"#9", "saturation records/s with default batching ≥ with a fixed linger", verdictMet},
-		{"#9", "async at 1,000 rec/s on real Kafka 4.4: p50 below franz-go's and Java's", verdictMissing},
+		{"#9", "async at 1,000 rec/s on real Kafka 4.4: p50 from the call below franz-go's and Java's", verdictMissing},
 	}
 	if d := cmp.Diff(want, verdicts(got)); d != "" {
 		t.Fatalf("verdicts (-want +got):\n%s", d)
@@ -107,9 +107,9 @@ func TestComputeTargetsRealAndCost(t *testing.T) {
 	}}
 	got := verdicts(computeTargets(rep, cost))
 	want := map[string]string{
-		"real Kafka 4.4 records/s ≥ 1.2× franz-go":                                verdictNotMet, // 1.11×
-		"real Kafka 4.4 records/s ≥ Java ProducerPerformance":                     verdictMet,
-		"async at 1,000 rec/s on real Kafka 4.4: p50 below franz-go's and Java's": verdictNotMet, // Java's is lower
+		"real Kafka 4.4 records/s ≥ 1.2× franz-go":                                              verdictNotMet, // 1.11×
+		"real Kafka 4.4 records/s ≥ Java ProducerPerformance":                                   verdictMet,
+		"async at 1,000 rec/s on real Kafka 4.4: p50 from the call below franz-go's and Java's": verdictNotMet, // Java's is lower
 	}
 	for _, v := range got {
 		if w, ok := want[v.Goal]; ok && w != v.Verdict {
@@ -213,5 +213,63 @@ func TestMedianRun(t *testing.T) {
 	}
 	if got := medianRun(nil); got.Result.RecPerSec != 0 {
 		t.Fatalf("median of nothing = %+v", got)
+	}
+}
+
+func TestSteadyRate(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	// A warm-up request, a 300 ms pause, then 100 requests 10 ms apart:
+	// 100 requests/s, which the whole window (101 in 1.29 s) understates.
+	times := []time.Time{t0}
+	for i := range 100 {
+		times = append(times, t0.Add(300*time.Millisecond+time.Duration(i)*10*time.Millisecond))
+	}
+	if got := steadyRate(times); got < 99.9 || got > 100.1 {
+		t.Errorf("steadyRate = %.2f, want 100", got)
+	}
+	if got := steadyRate(times[:1]); got != 0 {
+		t.Errorf("one request: %v, want 0", got)
+	}
+}
+
+func TestCostTargets(t *testing.T) {
+	run := func(target, client string, p50, req, recPerReq, cores float64) CostRun {
+		return CostRun{Target: target, Client: client, P50CallUs: p50, ReqPerSec: req, RecPerReq: recPerReq, CPUUtil: cores, Requests: 1}
+	}
+	rep := &CostReport{Runs: []CostRun{
+		run("1000", "gregor", 4400, 140, 7, 0.2), run("1000", "franz-go", 7000, 90, 11, 0.2), run("1000", "java", 5000, 150, 7, 0.1),
+		// Repeated cell: the median (140 req/s) is judged, not the outlier.
+		run("10000", "gregor", 0, 88, 112, 0.2), run("10000", "gregor", 0, 140, 112, 0.2), run("10000", "gregor", 0, 89, 112, 0.2),
+		run("10000", "franz-go", 0, 94, 106, 0.15), run("10000", "java", 0, 150, 73, 0.3),
+		run("max", "gregor", 0, 190, 7700, 0.9), run("max", "franz-go", 0, 80, 13500, 0.75), run("max", "java", 0, 360, 820, 0.5),
+	}}
+	// At max the rates differ: broker CPU per record is judged, not cores
+	// (gregor's 0.9 cores would be over both).
+	for i, us := range map[int]float64{8: 0.60, 9: 0.70, 10: 1.64} {
+		rep.Runs[i].CPUPerRec = us
+	}
+	got := costTargets(rep)
+	want := []string{verdictMet, verdictNotMet, verdictMet}
+	if len(got) != len(want) {
+		t.Fatalf("%d targets, want %d: %+v", len(got), len(want), got)
+	}
+	for i, tg := range got {
+		if tg.Verdict != want[i] {
+			t.Errorf("%s: %s (%s), want %s", tg.Goal, tg.Verdict, tg.Measured, want[i])
+		}
+	}
+	// Requests: only max vs franz-go is over (records per request).
+	if m := got[1].Measured; strings.Count(m, "over") != 1 || !strings.Contains(m, "max vs franz-go: 7700 vs 13500 records/request (**over**)") {
+		t.Errorf("requests measured: %s", m)
+	}
+	// 1k vs franz-go is not judged on broker cost: 1k vs java, 2 pairs at
+	// 10k and at max.
+	if n := strings.Count(got[2].Measured, ": "); n != 5 {
+		t.Errorf("broker CPU compared %d times, want 5: %s", n, got[2].Measured)
+	}
+	// Java's "5 ms" is whole milliseconds: 5.0 ms is not below it.
+	rep.Runs[0].P50CallUs = 5000
+	if v := costTargets(rep)[0].Verdict; v != verdictNotMet {
+		t.Errorf("p50 5.0 ms vs Java's 5 ms: %s, want %s", v, verdictNotMet)
 	}
 }

@@ -71,12 +71,22 @@ type Result struct {
 	P999us      float64 `json:"p999_us"`
 	MaxUs       float64 `json:"max_us"`
 	Latencies   int64   `json:"latencies"` // samples behind the percentiles
-	Rate        int     `json:"rate,omitempty"`
-	Goroutines  int     `json:"goroutines,omitempty"`
+	// Rate mode only: the same latencies measured from the Produce call
+	// instead of from the record's due time. The P50us.. figures charge a
+	// client for the harness's own lateness (a sleep that overslept, a
+	// Produce that blocked); these do not, and are what Java's
+	// ProducerPerformance reports (send() to callback).
+	P50CallUs  float64 `json:"p50_call_us,omitempty"`
+	P99CallUs  float64 `json:"p99_call_us,omitempty"`
+	P999CallUs float64 `json:"p999_call_us,omitempty"`
+	Rate       int     `json:"rate,omitempty"`
+	Goroutines int     `json:"goroutines,omitempty"`
 }
 
 type counters struct {
 	base    time.Time
+	track   *rateTrack // rate mode: start values are record indices
+	calls   Histogram  // rate mode: latency from the Produce call
 	errs    atomic.Int64
 	total   atomic.Int64
 	want    atomic.Int64
@@ -97,7 +107,14 @@ func (c *counters) now() int64 { return int64(time.Since(c.base)) + 1 }
 
 func (c *counters) done(start int64, err error) {
 	if start != 0 {
-		c.hist.Record(c.now() - start)
+		now := c.now()
+		if t := c.track; t != nil {
+			i := start - 1
+			c.hist.Record(now - t.due(i))
+			c.calls.Record(now - t.call[i])
+		} else {
+			c.hist.Record(now - start)
+		}
 	}
 	if err != nil {
 		c.errs.Add(1)
@@ -264,35 +281,56 @@ func Run(cfg Config) (Result, error) {
 	res.P99us = float64(c.hist.Quantile(0.99)) / 1e3
 	res.P999us = float64(c.hist.Quantile(0.999)) / 1e3
 	res.MaxUs = float64(c.hist.Max()) / 1e3
+	if c.calls.Count() > 0 {
+		res.P50CallUs = float64(c.calls.Quantile(0.50)) / 1e3
+		res.P99CallUs = float64(c.calls.Quantile(0.99)) / 1e3
+		res.P999CallUs = float64(c.calls.Quantile(0.999)) / 1e3
+	}
 	return res, runErr
 }
 
+// rateTrack holds what a rate run needs to time each record twice: from
+// when it was due and from when Produce was called. A record's start value
+// is its index + 1 (0 means untracked), so the adapters carry one int64 as
+// before. call is written before each Produce and read by the callback,
+// which the client orders after the call.
+type rateTrack struct {
+	t0       int64
+	interval float64
+	call     []int64
+}
+
+func (t *rateTrack) due(i int64) int64 { return t.t0 + int64(float64(i)*t.interval) }
+
 // runRate produces cfg.Rate records/s for cfg.Duration from one goroutine.
-// Each record's latency is measured from the time it was *due*, not from
-// when Produce was called, so a client whose Produce blocks is charged for
-// the wait (no coordinated omission).
+// Each record's latency is measured twice: from the time it was *due*, so a
+// client whose Produce blocks is charged for the wait (no coordinated
+// omission), and from when Produce was called, which leaves out the
+// harness's own lateness (its sleep overslept) and matches what Java's
+// ProducerPerformance measures.
 func runRate(cfg Config, p clients.Producer, value []byte, c *counters, already int64) (int64, time.Duration, error) {
 	total := int64(float64(cfg.Rate) * cfg.Duration.Seconds())
-	interval := float64(time.Second) / float64(cfg.Rate)
-	t0 := c.now()
+	t := &rateTrack{interval: float64(time.Second) / float64(cfg.Rate), call: make([]int64, total)}
+	t.t0 = c.now()
+	c.track = t // no tracked record is in flight yet: the warm-up passes 0
 	var i int64
 	for i < total {
 		now := c.now()
 		for i < total {
-			due := t0 + int64(float64(i)*interval)
-			if due > now {
+			if t.due(i) > now {
 				break
 			}
-			p.Produce(value, due)
+			t.call[i] = c.now()
+			p.Produce(value, i+1)
 			i++
 		}
 		if i < total {
-			if wait := t0 + int64(float64(i)*interval) - c.now(); wait > 0 {
+			if wait := t.due(i) - c.now(); wait > 0 {
 				time.Sleep(time.Duration(wait))
 			}
 		}
 	}
-	sent := time.Duration(c.now() - t0)
+	sent := time.Duration(c.now() - t.t0)
 	return total, sent, c.await(already+total, cfg.AckTimeout)
 }
 

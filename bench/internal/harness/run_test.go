@@ -77,3 +77,25 @@ func TestMeasuringBracketsTheMeasuredPart(t *testing.T) {
 		t.Errorf("%d allocations between the calls, %d records measured; want ~2000, 2000", n, res.Records)
 	}
 }
+
+// TestRateTimesFromDueAndFromCall checks the rate mode's two latency
+// figures on the null client, which calls back inside Produce: from the
+// call it is a few hundred nanoseconds at most, from the due time it also
+// holds the harness's lateness, so it is never smaller; every measured
+// record is in both.
+func TestRateTimesFromDueAndFromCall(t *testing.T) {
+	res, err := Run(Config{Client: clients.Null, Mode: ModeRate, Rate: 4000, Duration: 500 * time.Millisecond,
+		Warmup: 10, RecordSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != 2000 || res.Latencies != 2000 {
+		t.Fatalf("%d records, %d latencies; want 2000, 2000", res.Records, res.Latencies)
+	}
+	if res.P50CallUs <= 0 || res.P50CallUs > 50 {
+		t.Errorf("p50 from call %.3f µs, want in (0, 50] (the null client answers inside Produce)", res.P50CallUs)
+	}
+	if res.P50CallUs > res.P50us || res.P99CallUs > res.P99us {
+		t.Errorf("from call p50/p99 %.3f/%.3f µs above from due %.3f/%.3f", res.P50CallUs, res.P99CallUs, res.P50us, res.P99us)
+	}
+}
