@@ -54,6 +54,7 @@ type Conn struct {
 	corr    int32
 	queue   []*request // accepted, not yet taken by the writer
 	waiting []*request // expecting a response, in wire order
+	writing bool       // a goroutine owns the socket's write side (io.go)
 	closed  bool
 	err     error
 	onDead  func(*Conn) // Cluster hook, run by the reader as it exits
@@ -241,7 +242,15 @@ func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wi
 	r.corr = c.corr
 	setCorrelation(*frame, r.corr)
 	r.deadline = time.Now().Add(c.cfg.RequestTimeout)
-	c.queue = append(c.queue, r)
+	// An idle write side (nothing being written, nothing queued) takes
+	// the frame straight from this goroutine: no wake of the writer
+	// goroutine on the latency path (io.go writeDirect says when).
+	direct := !noResp && !c.writing && len(c.queue) == 0 && len(*frame) < directWriteLimit
+	if direct {
+		c.writing = true
+	} else {
+		c.queue = append(c.queue, r)
+	}
 	if !noResp {
 		c.waiting = append(c.waiting, r)
 		if len(c.waiting) == 1 {
@@ -250,11 +259,19 @@ func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wi
 		}
 	}
 	c.mu.Unlock()
+	if direct {
+		c.writeDirect(r)
+		return nil
+	}
+	c.wakeWriter()
+	return nil
+}
+
+func (c *Conn) wakeWriter() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // Do sends req at the negotiated version and waits for the response or

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -258,19 +259,23 @@ func TestCoalescedWrites(t *testing.T) {
 	before := cc.writes.Load()
 	cc.armed.Store(true)
 	cs := newCompletions(t)
-	// The first request's write blocks in the socket; the next 15 queue up
-	// behind it and must go out in one write.
-	for i := range 16 {
+	// The first request finds the write side idle and is written by its
+	// own Send (writeDirect), which blocks in the socket; the next 15
+	// queue up behind it and must go out in one write by the writer.
+	first := make(chan error, 1)
+	go func() { first <- c.Send(context.Background(), tagged("0"), 12, cs.done("0")) }()
+	for cc.writes.Load() == before {
+		time.Sleep(time.Millisecond)
+	}
+	for i := 1; i < 16; i++ {
 		if err := c.Send(context.Background(), tagged(strconv.Itoa(i)), 12, cs.done(strconv.Itoa(i))); err != nil {
 			t.Fatal(err)
 		}
-		if i == 0 {
-			for cc.writes.Load() == before {
-				time.Sleep(time.Millisecond)
-			}
-		}
 	}
 	close(cc.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
 	cs.wait(t)
 	if got := cc.writes.Load() - before; got != 2 {
 		t.Errorf("16 requests took %d writes, want 2 (1 + 15 coalesced)", got)
@@ -573,3 +578,123 @@ func TestSanitizeSoftware(t *testing.T) {
 }
 
 var _ = fmt.Sprintf
+
+// gatedDial returns a Config whose connections count writes and, while
+// armed, hold the next Write until gate is closed.
+func gatedDial(maxInFlight int) (*Config, func() *countingConn) {
+	var cc atomic.Pointer[countingConn]
+	cfg := &Config{MaxInFlight: maxInFlight, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		nc, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		x := &countingConn{Conn: nc, gate: make(chan struct{})}
+		cc.Store(x)
+		return x, nil
+	}}
+	return cfg, cc.Load
+}
+
+// TestDirectWriteWhenIdle: a small request on an idle connection is
+// written by Send itself (Send is still in the blocked Write), a big one
+// by the writer goroutine (Send returns while the Write is blocked).
+func TestDirectWriteWhenIdle(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		topicBytes int
+		direct     bool
+	}{
+		{"small frame", 10, true},
+		{"frame over directWriteLimit", directWriteLimit, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newFakeBroker(t)
+			cfg, cc := gatedDial(5)
+			c := dialFake(t, b, cfg)
+			before := cc().writes.Load()
+			cc().armed.Store(true)
+			cs := newCompletions(t)
+			name := strings.Repeat("t", tt.topicBytes)
+			sent := make(chan error, 1)
+			go func() { sent <- c.Send(context.Background(), tagged(name), 12, cs.done(name)) }()
+			for cc().writes.Load() == before {
+				time.Sleep(time.Millisecond)
+			}
+			var returned bool
+			select {
+			case err := <-sent:
+				returned = true
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(50 * time.Millisecond):
+			}
+			close(cc().gate)
+			if !returned {
+				if err := <-sent; err != nil {
+					t.Fatal(err)
+				}
+			}
+			cs.wait(t)
+			if returned == tt.direct {
+				t.Errorf("Send returned during its blocked write: %v, want %v (direct write: %v)", returned, !tt.direct, tt.direct)
+			}
+			if err := cs.errOf(name); err != nil {
+				t.Errorf("request failed: %v", err)
+			}
+		})
+	}
+}
+
+// TestDirectAndQueuedWritesKeepOrder: many goroutines send concurrently,
+// so some requests find the write side idle (direct) and others busy
+// (queued, written by the writer). The reader checks every response's
+// correlation id against the oldest request and completions check each
+// response's tag, so a frame written out of correlation order fails the
+// test. Both paths must have been taken.
+func TestDirectAndQueuedWritesKeepOrder(t *testing.T) {
+	b := newFakeBroker(t)
+	cfg, cc := gatedDial(5)
+	c := dialFake(t, b, cfg)
+	before := cc().writes.Load()
+	cs := newCompletions(t)
+	var wg sync.WaitGroup
+	const senders, each = 8, 200
+	for g := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				name := fmt.Sprintf("%d-%d", g, i)
+				if i%3 == 0 {
+					// Now and then a big frame, which always goes through the writer.
+					name += strings.Repeat("x", directWriteLimit)
+				}
+				if err := c.Send(context.Background(), tagged(name), 12, cs.done(name)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	cs.wait(t)
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if len(cs.got) != senders*each {
+		t.Fatalf("%d requests completed, want %d", len(cs.got), senders*each)
+	}
+	for name, errs := range cs.got {
+		if errs[0] != nil {
+			t.Fatalf("request %.20s failed: %v", name, errs[0])
+		}
+	}
+	writes := cc().writes.Load() - before
+	if writes >= senders*each || writes == 0 {
+		t.Errorf("%d writes for %d requests: want some coalesced (queued) and at least one", writes, senders*each)
+	}
+	if err := c.Err(); err != nil {
+		t.Errorf("connection died: %v", err)
+	}
+}
