@@ -330,8 +330,8 @@ func costMarkdown(rep *CostReport, clients []string) string {
 	w("  requests (steady state: leaves out a Go client's warm-up request and Java's catch-up burst after its first\n")
 	w("  metadata fetch). records/req is all records sent (warm-up included) over all requests.\n")
 	w("* **broker CPU**: the broker JVM's utime+stime (/proc/<pid>/stat) from the run's first to its last Produce; per record\n")
-	w("  and in cores busy.\n")
-	w("  It includes the broker's idle work (controller, timers): %.3f cores measured with no client before the runs.\n", rep.IdleCores)
+	w("  and in cores busy. It includes the broker's idle work (controller, timers): %.3f cores measured with no client\n", rep.IdleCores)
+	w("  before the runs.\n")
 	w("* One run per cell on a shared 2-core machine: differences under ~0.1 broker cores are within run-to-run noise.\n\n")
 	if rep.Error != "" {
 		w("**Run failed:** %s\n\n", rep.Error)

@@ -114,6 +114,7 @@ func main() {
 	costN := flag.Int("cost-max-n", 500_000, "-broker-cost: records of the saturation runs (0: no saturation runs)")
 	costClients := flag.String("cost-clients", "gregor,franz-go,java", "-broker-cost: clients, java being ProducerPerformance")
 	costRounds := flag.Int("cost-rounds", 1, "-broker-cost: runs of each cell, the clients' order rotated each round (to repeat single cells: -rates 10000 -cost-max-n 0 -out /tmp/x)")
+	costRewrite := flag.Bool("cost-rewrite", false, "rewrite latency.md and latency-real.svg in -out from its latency.json (no run)")
 	profClients := flag.String("profile-clients", "gregor,franz-go", "clients given one extra CPU-profiled run in the first throughput scenario (empty: none)")
 	profN := flag.Int("profile-n", 3_000_000, "records of each profiled run")
 	profHz := flag.Int("profile-hz", 250, "CPU profile rate of the profiled runs (Linux delivers at most one signal per thread per tick)")
@@ -134,6 +135,21 @@ func main() {
 		if *quick {
 			*dur = 2 * time.Second
 		}
+	}
+
+	if *costRewrite {
+		crep := loadCostReport(*out)
+		if crep == nil {
+			log.Fatalf("no usable latency.json in %s", *out)
+		}
+		var gos []string
+		for _, r := range crep.Runs {
+			if r.Client != "java" && !slices.Contains(gos, r.Client) {
+				gos = append(gos, r.Client)
+			}
+		}
+		writeCostReport(crep, *out, gos)
+		return
 	}
 
 	tmp, err := os.MkdirTemp("", "benchall")
