@@ -25,7 +25,13 @@ type cbQueue struct {
 	mu      sync.Mutex
 	q       []completion
 	spare   []completion
-	running bool
+	running bool // a runner (goroutine, or an inliner that owes a drain) owns the queue
+
+	// inliners counts goroutines inside a response's completion for this
+	// partition (beginInline..endInline) that will drain the queue
+	// themselves if it became theirs meanwhile; due tells that it did.
+	inliners int
+	due      bool
 }
 
 // enqueueBatch is the accumulator's OnDone hook (called under the
@@ -45,10 +51,96 @@ func (c *Client) push(p *partition, cm completion) {
 	q.q = append(q.q, cm)
 	start := !q.running
 	q.running = true
+	if start && q.inliners > 0 && cm.inlinable() {
+		// The response's goroutine delivers it once the partition's
+		// mutex is released (endInline): no callback goroutine.
+		q.due, start = true, false
+	}
 	q.mu.Unlock()
 	if start {
 		c.wg.add()
 		go c.runCallbacks(p)
+	}
+}
+
+// inlineMaxRecords bounds the batches delivered on a response's goroutine
+// (the connection's reader): each record costs a wake of its caller, and
+// the reader's next response waits for them.
+const inlineMaxRecords = 128
+
+// inlinable reports whether a completion may be delivered on the
+// goroutine that completed it (a connection's reader) instead of the
+// partition's callback goroutine: a batch whose every record belongs to a
+// ProduceSync caller. Delivering one is a send on a buffered channel that
+// nobody else sends on (see deliver), so it never blocks and runs no user
+// code; a user callback could block or call ProduceSync, and would stall
+// the reader (or wait for itself), so any batch with one takes the
+// callback goroutine, as do single cancelled records.
+func (cm *completion) inlinable() bool {
+	b := cm.b
+	if b == nil || len(b.Items) > inlineMaxRecords {
+		return false
+	}
+	for i := range b.Items {
+		if p := b.Items[i].p; p == nil || p.sync == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// beginInline announces that the calling goroutine is about to complete
+// batches of p (Ack, Fail... under p's mutex) and will call endInline
+// after, with p's mutex released. Between the two, a completion that
+// finds p's queue idle and may be delivered inline is left to it.
+func (c *Client) beginInline(p *partition) {
+	q := &p.cbq
+	q.mu.Lock()
+	q.inliners++
+	q.mu.Unlock()
+}
+
+// endInline ends beginInline and, if p's queue became this goroutine's to
+// drain, delivers it: ProduceSync callers get their result without the
+// hop through a callback goroutine. Order is kept: the queue has one
+// runner at a time (running), and an inliner that meets a completion it
+// may not deliver hands the rest of the queue, in order, to a callback
+// goroutine.
+func (c *Client) endInline(p *partition) {
+	q := &p.cbq
+	q.mu.Lock()
+	q.inliners--
+	due := q.due
+	q.due = false
+	q.mu.Unlock()
+	if due {
+		c.drainInline(p)
+	}
+}
+
+// drainInline runs p's callback queue on the calling goroutine, which
+// owns it (running), while its head is inlinable.
+func (c *Client) drainInline(p *partition) {
+	q := &p.cbq
+	for {
+		q.mu.Lock()
+		if len(q.q) == 0 {
+			q.running = false
+			q.mu.Unlock()
+			return
+		}
+		if !q.q[0].inlinable() {
+			q.mu.Unlock()
+			c.wg.add()
+			go c.runCallbacks(p) // running stays set: ownership passes on
+			return
+		}
+		cm := q.q[0]
+		n := copy(q.q, q.q[1:])
+		q.q[n] = completion{}
+		q.q = q.q[:n]
+		q.mu.Unlock()
+		c.completeBatch(p, cm.b)
 	}
 }
 

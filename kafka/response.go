@@ -19,12 +19,17 @@ var errMissingPartition = errors.New("kafka: produce response lacks a partition 
 
 // done runs on the connection's reader goroutine (or the sender's, if the
 // request could not be written): it hands each batch's outcome to its
-// partition and wakes the senders. It takes only partition mutexes.
+// partition and wakes the senders. It takes only partition mutexes (and
+// their callback queues'). Batches of ProduceSync callers completed here
+// are delivered here too, last (endInline, callbacks.go).
 func (pr *produceReq) done(resp wire.Response, err error) {
 	s := pr.s
 	c := s.c
 	now := time.Now()
 	pres, _ := resp.(*wire.ProduceResponse)
+	for _, p := range pr.parts {
+		c.beginInline(p)
+	}
 	for i, b := range pr.batches {
 		p := pr.parts[i]
 		switch {
@@ -45,6 +50,12 @@ func (pr *produceReq) done(resp wire.Response, err error) {
 	s.wakeUp()
 	for _, p := range pr.parts {
 		p.wake() // a partition may have moved to another broker meanwhile
+	}
+	// ProduceSync callers whose batches completed above get their result
+	// here, after the sender was woken (it drains the next request while
+	// they are delivered), without a callback goroutine (callbacks.go).
+	for _, p := range pr.parts {
+		c.endInline(p)
 	}
 }
 

@@ -10,7 +10,9 @@
 //   - the writer takes every request queued since its last write and writes
 //     them in as few Write calls as possible (frames under 64 KiB are copied
 //     into one buffer; larger ones are written from their own), so a burst
-//     of small requests costs one syscall;
+//     of small requests costs one syscall. A small request (under 16 KiB)
+//     that finds the write side idle is not queued: Send writes it itself,
+//     sparing a lone request (ProduceSync, metadata) the writer's wake-up;
 //   - the reader reads frames through a bufio.Reader, checks each size
 //     (0 < n <= MaxResponseSize) and correlation id against the oldest
 //     outstanding request (Kafka answers in order), decodes the response and
@@ -35,8 +37,8 @@
 // # Locks
 //
 // Conn has one mutex, guarding its queue, the outstanding list, the
-// correlation counter and its dead flag; it is never held across I/O or a
-// callback. The MaxInFlight bound is a buffered channel used as a
+// correlation counter, the write side's owner flag and its dead flag; it
+// is never held across I/O or a callback. The MaxInFlight bound is a buffered channel used as a
 // semaphore, so Send waits without the lock and can honour its ctx.
 //
 // Cluster has one mutex, guarding the interest set, the pool's slots and
