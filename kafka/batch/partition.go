@@ -21,11 +21,14 @@ type Partition[T Item] struct {
 	q   []*Batch[T] // the deque
 	out []*Batch[T] // sealed, not yet emitted, ascending ord
 
-	// Sizes of the last sealed batch: a new batch's buffers are sized
-	// for it plus a quarter up front (batches under steady load are
-	// alike, give or take when the sender took them), instead of growing
-	// by doubling (a copy of the whole batch each time).
-	lastBytes, lastItems int
+	// Sizes a new batch's buffers are given up front, instead of growing
+	// by doubling (a copy of the whole batch each time): the largest of
+	// the recent sealed batches (a decaying maximum: it falls by an
+	// eighth per batch), plus a quarter. Batches under steady load are
+	// alike give or take when the sender took them, and sizing for the
+	// last one alone still regrew every batch larger than its
+	// predecessor (~4% of the producer's CPU at saturation).
+	hintBytes, hintItems int
 
 	pending int // batches in out whose outcome is not decided
 	onWire  int // batches handed out by Drain and not yet reported
@@ -83,9 +86,9 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 	}
 	if b == nil {
 		b = &Batch[T]{Created: now, state: stateOpen, builder: getBuilder(), ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
-		b.builder.Grow(min(p.lastBytes+p.lastBytes/4, p.cfg.MaxBytes))
+		b.builder.Grow(min(p.hintBytes+p.hintBytes/4, p.cfg.MaxBytes))
 		b.items = getBox[T](&itemPool)
-		if want := p.lastItems + p.lastItems/4; cap(b.items.s) < want {
+		if want := p.hintItems + p.hintItems/4; cap(b.items.s) < want {
 			b.items.s = make([]T, 0, want)
 		}
 		b.Items = b.items.s
@@ -326,7 +329,8 @@ func (p *Partition[T]) seal(b *Batch[T]) *wire.BatchBuilder {
 	bb := b.builder
 	b.builder = nil
 	b.size = bb.Size() // before build: it may take the builder's buffer
-	p.lastBytes, p.lastItems = len(bb.Records()), len(kept)
+	p.hintBytes = max(len(bb.Records()), p.hintBytes-p.hintBytes/8)
+	p.hintItems = max(len(kept), p.hintItems-p.hintItems/8)
 	b.state = stateSealed
 	p.out = append(p.out, b)
 	p.pending++
