@@ -18,7 +18,10 @@ import (
 //   - A nil Key routes by the sticky partitioner; an empty non-nil Key is
 //     hashed like any key (Java does the same).
 //   - A nil Value is a tombstone.
-//   - A zero Timestamp means "now", stamped when Produce accepts the record.
+//   - A zero Timestamp means "now", stamped when Produce accepts the record
+//     (to the millisecond; while a Client takes tens of thousands of
+//     records a second it reads a clock ticking every millisecond, so the
+//     stamp may then lag by about a millisecond, more on a saturated CPU).
 //
 // After a successful delivery the Client sets Partition, Offset and (if it
 // was zero) Timestamp. The Client owns the Record from Produce until its
