@@ -234,12 +234,12 @@ func (c *Client) routeAt(t *topicState, parts []*partition, e entry, encoded int
 	if e.p != nil && e.p.stop != nil {
 		e.p.part.Store(part) // for cancelRecord, the only reader
 	}
-	opened, filled, added := part.acc.AppendSized(e, e.ts, r.Key, r.Value, r.Headers, encoded, now, urgent)
+	opened, filled, total := part.acc.AppendSized(e, e.ts, r.Key, r.Value, r.Headers, encoded, now, urgent)
 	if useSticky {
-		// The bytes the record really added: counting an upper bound (or
+		// The bytes records really added: counting an upper bound (or
 		// a batch header per record, as before) moved on after ~60 % of
 		// a batch, leaving the rest of the batch to go half empty.
-		t.sticky.onAppend(parts, idx, added, filled, int64(c.cfg.batchMaxBytes-wire.RecordBatchOverhead))
+		t.sticky.onAppend(parts, idx, total, filled, int64(c.cfg.batchMaxBytes-wire.RecordBatchOverhead))
 	}
 	// A ProduceSync record wakes the sender only if it could go now: while
 	// a request is in flight the sender holds it for the response anyway

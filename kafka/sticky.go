@@ -15,13 +15,18 @@ import (
 // (Java's adaptive refinement, weighting the choice by queue sizes, is not
 // implemented yet; the hook is next.)
 type sticky struct {
-	cur      atomic.Int32 // -1: none chosen yet
-	produced atomic.Int64 // bytes appended to cur since it was chosen
+	cur atomic.Int32 // -1: none chosen yet
+	// start is cur's appended-bytes total (batch.Partition.AppendSized)
+	// at its first append after it was chosen; -1 until then. Comparing
+	// totals needs no write per record to a line every producer shares
+	// (a counter's store is a locked instruction on amd64).
+	start atomic.Int64
 }
 
 func newSticky() *sticky {
 	s := &sticky{}
 	s.cur.Store(-1)
+	s.start.Store(-1)
 	return s
 }
 
@@ -36,18 +41,20 @@ func (s *sticky) partition(parts []*partition) int32 {
 	return s.next(parts, c)
 }
 
-// onAppend accounts size bytes appended to p and switches partition when
-// p has had its share or its batch filled.
-func (s *sticky) onAppend(parts []*partition, p int32, size int, filled bool, batchMax int64) {
+// onAppend notes an append to p, after which p's appended-bytes total is
+// total, and switches partition when p has had its share since it was
+// chosen (batchMax bytes, counted from its first append) or its batch
+// filled.
+func (s *sticky) onAppend(parts []*partition, p int32, total int64, filled bool, batchMax int64) {
 	if s.cur.Load() != p {
 		return // someone switched already; this append counted for the old one
 	}
-	// Load and Store, not Add: concurrent producers may lose each other's
-	// counts (the switch then comes a little later), but a plain store
-	// costs a fraction of a locked add on a line every producer writes.
-	n := s.produced.Load() + int64(size)
-	s.produced.Store(n)
-	if n >= batchMax || filled {
+	if st := s.start.Load(); st < 0 {
+		s.start.CompareAndSwap(-1, total) // once per switch
+	} else if total-st >= batchMax {
+		filled = true
+	}
+	if filled {
 		s.next(parts, p)
 	}
 }
@@ -89,7 +96,7 @@ func (s *sticky) next(parts []*partition, old int32) int32 {
 		pick = 0
 	}
 	if s.cur.CompareAndSwap(old, pick) {
-		s.produced.Store(0)
+		s.start.Store(-1)
 		return pick
 	}
 	if c := s.cur.Load(); c >= 0 && int(c) < n {

@@ -30,6 +30,8 @@ type Partition[T Item] struct {
 	// predecessor (~4% of the producer's CPU at saturation).
 	hintBytes, hintItems int
 
+	appended int64 // record bytes appended, ever (AppendSized)
+
 	pending int // batches in out whose outcome is not decided
 	onWire  int // batches handed out by Drain and not yet reported
 	nextOrd int64
@@ -70,8 +72,10 @@ func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.
 // the record's encoded size (wire.MaxRecordSize; -1 if not): while the
 // bound fits the open batch, the exact size need not be computed (the
 // producer's hot path computes the bound anyway, to check the record
-// against its limits before queueing it).
-func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []wire.RecordHeader, maxSize int, now time.Time, urgent bool) (opened, filled bool, n int) {
+// against its limits before queueing it). total is the record bytes
+// appended to the partition so far, this record included: a sticky
+// partitioner measures its share from it without a shared counter.
+func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []wire.RecordHeader, maxSize int, now time.Time, urgent bool) (opened, filled bool, total int64) {
 	p.mu.Lock()
 	var b *Batch[T]
 	if n := len(p.q); n > 0 && p.q[n-1].state == stateOpen {
@@ -95,7 +99,8 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 		p.q = append(p.q, b)
 		opened = true
 	}
-	n = b.builder.Append(ts, key, value, headers)
+	p.appended += int64(b.builder.Append(ts, key, value, headers))
+	total = p.appended
 	b.Items = append(b.Items, it)
 	if urgent {
 		b.urgent = true
@@ -105,7 +110,7 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 		filled = true
 	}
 	p.mu.Unlock()
-	return opened, filled, n
+	return opened, filled, total
 }
 
 // MarkUrgent makes the open batch ready regardless of linger (a

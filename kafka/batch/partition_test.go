@@ -600,3 +600,19 @@ func TestFirstBatchAloneUntilAcked(t *testing.T) {
 	h.append(2, 3)
 	h.drain() // pipelining resumes
 }
+
+// AppendSized's total counts every record byte appended to the partition,
+// across batches (what the sticky partitioner measures its share by).
+func TestAppendSizedTotal(t *testing.T) {
+	h := newHarness(t, Config{MaxBytes: 200})
+	var want int64
+	for i := 0; i < 20; i++ { // several batches of 200 bytes
+		it := newItem(i)
+		size := wire.RecordSize(0, 0, it.key, it.value, it.headers)
+		_, _, total := h.p.AppendSized(it, it.ts, it.key, it.value, it.headers, -1, h.now, false)
+		want += int64(size)
+		if total != want {
+			t.Fatalf("record %d: total %d, want %d", i, total, want)
+		}
+	}
+}
