@@ -164,3 +164,39 @@ func TestBufferHugeLimitsClamped(t *testing.T) {
 		t.Fatalf("after release: %d records, %d bytes", r, by)
 	}
 }
+
+// The sticky share is measured from the partition's own start: a start
+// noted for another partition (a switch racing an append) is replaced,
+// not compared; and a one-partition topic restarts its share at each
+// switch instead of switching on every append once past batchMax.
+func TestStickyShareStart(t *testing.T) {
+	parts := []*partition{{id: 0}, {id: 1}}
+	for _, p := range parts {
+		p.leader.Store(1)
+	}
+	s := newSticky()
+	s.cur.Store(1)
+	s.share.Store(shareTag(0)<<shareBits | 5000) // partition 0's start
+	s.onAppend(parts, 1, 100, false, 1000)
+	if s.cur.Load() != 1 {
+		t.Fatal("switched on another partition's start")
+	}
+	if got := s.share.Load(); got != shareTag(1)<<shareBits|100 {
+		t.Fatalf("share %#x, want partition 1 starting at 100", got)
+	}
+
+	one := []*partition{{id: 0}}
+	one[0].leader.Store(1)
+	s = newSticky()
+	s.partition(one)
+	restarts := 0
+	for total := int64(100); total <= 100_000; total += 100 {
+		s.onAppend(one, 0, total, false, 1000)
+		if s.share.Load() == 0 {
+			restarts++
+		}
+	}
+	if restarts < 80 || restarts > 100 {
+		t.Fatalf("%d share restarts over 1000 appends, want ~91 (every 11th)", restarts)
+	}
+}

@@ -16,17 +16,29 @@ import (
 // implemented yet; the hook is next.)
 type sticky struct {
 	cur atomic.Int32 // -1: none chosen yet
-	// start is cur's appended-bytes total (batch.Partition.AppendSized)
-	// at its first append after it was chosen; -1 until then. Comparing
-	// totals needs no write per record to a line every producer shares
-	// (a counter's store is a locked instruction on amd64).
-	start atomic.Int64
+	// share is where cur's share started: its appended-bytes total
+	// (batch.Partition.AppendSized) at its first append after it was
+	// chosen, tagged with the partition (shareTag) so that a producer
+	// never measures one partition from another's start; 0 until that
+	// first append. Comparing totals needs no write per record to a line
+	// every producer shares (a counter's store is a locked instruction on
+	// amd64).
+	share atomic.Uint64
 }
+
+// share's layout: partition index + 1 in the top bits, the start total
+// modulo 2^shareBits below (differences are taken modulo that too, so a
+// total past 16 TiB wraps harmlessly).
+const (
+	shareBits = 44
+	shareMask = 1<<shareBits - 1
+)
+
+func shareTag(p int32) uint64 { return uint64(p+1) & (1<<(64-shareBits) - 1) }
 
 func newSticky() *sticky {
 	s := &sticky{}
 	s.cur.Store(-1)
-	s.start.Store(-1)
 	return s
 }
 
@@ -49,9 +61,9 @@ func (s *sticky) onAppend(parts []*partition, p int32, total int64, filled bool,
 	if s.cur.Load() != p {
 		return // someone switched already; this append counted for the old one
 	}
-	if st := s.start.Load(); st < 0 {
-		s.start.CompareAndSwap(-1, total) // once per switch
-	} else if total-st >= batchMax {
+	if w := s.share.Load(); w>>shareBits != shareTag(p) {
+		s.share.CompareAndSwap(w, shareTag(p)<<shareBits|uint64(total)&shareMask) // once per switch
+	} else if (uint64(total)-w)&shareMask >= uint64(batchMax) {
 		filled = true
 	}
 	if filled {
@@ -96,7 +108,7 @@ func (s *sticky) next(parts []*partition, old int32) int32 {
 		pick = 0
 	}
 	if s.cur.CompareAndSwap(old, pick) {
-		s.start.Store(-1)
+		s.share.Store(0) // pick may be old (one partition): start afresh
 		return pick
 	}
 	if c := s.cur.Load(); c >= 0 && int(c) < n {
