@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gregorkafka/gregor/kafka/batch"
 )
 
 func TestBufferFastPathAndLimits(t *testing.T) {
@@ -102,7 +104,7 @@ func TestBufferWaiterContextAndClose(t *testing.T) {
 func TestStickySwitchesAfterBatchBytes(t *testing.T) {
 	parts := make([]*partition, 4)
 	for i := range parts {
-		parts[i] = &partition{id: int32(i)}
+		parts[i] = testPartition(int32(i))
 		parts[i].leader.Store(1)
 	}
 	s := newSticky()
@@ -170,7 +172,7 @@ func TestBufferHugeLimitsClamped(t *testing.T) {
 // not compared; and a one-partition topic restarts its share at each
 // switch instead of switching on every append once past batchMax.
 func TestStickyShareStart(t *testing.T) {
-	parts := []*partition{{id: 0}, {id: 1}}
+	parts := []*partition{testPartition(0), testPartition(1)}
 	for _, p := range parts {
 		p.leader.Store(1)
 	}
@@ -185,7 +187,7 @@ func TestStickyShareStart(t *testing.T) {
 		t.Fatalf("share %#x, want partition 1 starting at 100", got)
 	}
 
-	one := []*partition{{id: 0}}
+	one := []*partition{testPartition(0)}
 	one[0].leader.Store(1)
 	s = newSticky()
 	s.partition(one)
@@ -198,5 +200,59 @@ func TestStickyShareStart(t *testing.T) {
 	}
 	if restarts < 80 || restarts > 100 {
 		t.Fatalf("%d share restarts over 1000 appends, want ~91 (every 11th)", restarts)
+	}
+}
+
+// testPartition is a partition with an accumulator of its own, for the
+// sticky partitioner's tests (it reads the partitions' loads).
+func testPartition(id int32) *partition {
+	p := &partition{id: id}
+	p.acc = batch.NewPartition(&batch.Config{MaxBytes: 1 << 10, DeliveryTimeout: time.Hour}, func(*batch.Batch[entry]) {})
+	return p
+}
+
+// The sticky choice is adaptive (KIP-794): partitions with batches piling
+// up (a slow broker) get fewer keyless records; equal loads stay uniform.
+func TestStickyAdaptiveAvoidsLoadedPartitions(t *testing.T) {
+	parts := make([]*partition, 4)
+	for i := range parts {
+		parts[i] = testPartition(int32(i))
+		parts[i].leader.Store(1)
+	}
+	picks := func() map[int32]int {
+		counts := map[int32]int{}
+		for i := 0; i < 8000; i++ {
+			counts[pickAdaptive(parts, -1)]++
+		}
+		return counts
+	}
+	for p, n := range picks() {
+		if n < 1600 || n > 2400 {
+			t.Fatalf("equal loads: partition %d picked %d of 8000 times, want ~2000", p, n)
+		}
+	}
+	// Partition 2 holds 9 batches (1 KiB each): weight 1 against 10.
+	big := make([]byte, 1000)
+	for i := 0; i < 9; i++ {
+		parts[2].acc.Append(entry{}, 0, nil, big, nil, time.Now(), false)
+	}
+	if q, _ := parts[2].acc.Queued(); q != 9 {
+		t.Fatalf("setup: %d batches queued, want 9", q)
+	}
+	counts := picks()
+	if n := counts[2]; n > 8000/31*2 {
+		t.Fatalf("loaded partition picked %d of 8000 times, want ~%d (weight 1 of 31)", n, 8000/31)
+	}
+	for _, p := range []int32{0, 1, 3} {
+		if n := counts[p]; n < 2200 {
+			t.Fatalf("idle partition %d picked %d of 8000 times, want ~2580", p, n)
+		}
+	}
+	// Never old, never leaderless while another partition is led.
+	parts[1].leader.Store(-1)
+	for i := 0; i < 1000; i++ {
+		if p := pickAdaptive(parts, 0); p == 0 || p == 1 {
+			t.Fatalf("picked %d: old partition 0 or leaderless partition 1", p)
+		}
 	}
 }

@@ -12,8 +12,10 @@ import (
 // fewer, fuller batches than round-robin, and switching by bytes (not by
 // batch) keeps the spread even when some brokers drain faster.
 //
-// (Java's adaptive refinement, weighting the choice by queue sizes, is not
-// implemented yet; the hook is next.)
+// The choice is adaptive, as Java's (KIP-794): weighted towards the
+// partitions with the least queued, so a slow broker, whose partitions'
+// batches pile up, gets fewer of the keyless records instead of filling
+// the buffer for everyone (pickAdaptive).
 type sticky struct {
 	cur atomic.Int32 // -1: none chosen yet
 	// share is where cur's share started: its appended-bytes total
@@ -71,48 +73,72 @@ func (s *sticky) onAppend(parts []*partition, p int32, total int64, filled bool,
 	}
 }
 
-// next picks a new partition other than old (when there is a choice),
-// preferring partitions with a known leader, and installs it unless
-// another goroutine switched first.
+// next picks a new partition other than old (when there is a choice) and
+// installs it unless another goroutine switched first.
 func (s *sticky) next(parts []*partition, old int32) int32 {
-	n := len(parts)
-	pick := int32(-1)
-	if n > 1 {
-		// A few random probes for a led partition other than old.
-		for i := 0; i < 8; i++ {
-			c := int32(rand.IntN(n))
-			if c != old && parts[c].leader.Load() >= 0 {
-				pick = c
-				break
-			}
-		}
-		if pick < 0 {
-			// Few partitions have a leader: scan from a random start for
-			// one, else take any partition other than old (a key-less
-			// record waits for its leader like any other).
-			start := rand.IntN(n)
-			for i := 0; i < n && pick < 0; i++ {
-				if c := int32((start + i) % n); c != old && parts[c].leader.Load() >= 0 {
-					pick = c
-				}
-			}
-		}
-		if pick < 0 {
-			if old < 0 || int(old) >= n {
-				pick = int32(rand.IntN(n))
-			} else if pick = int32(rand.IntN(n - 1)); pick >= old {
-				pick++
-			}
-		}
-	} else {
-		pick = 0
+	pick := int32(0)
+	if len(parts) > 1 {
+		pick = pickAdaptive(parts, old)
 	}
 	if s.cur.CompareAndSwap(old, pick) {
 		s.share.Store(0) // pick may be old (one partition): start afresh
 		return pick
 	}
-	if c := s.cur.Load(); c >= 0 && int(c) < n {
+	if c := s.cur.Load(); c >= 0 && int(c) < len(parts) {
 		return c
 	}
 	return pick
+}
+
+// pickAdaptive chooses a partition other than old among those with a
+// known leader, at random with weights that favour the less loaded: a
+// partition's load is its batches queued or on the wire, its weight the
+// largest load + 1 - its load (Java's cumulative frequency table, KIP-794),
+// so equal loads give a uniform choice. If no other partition has a
+// leader it takes any other (a keyless record then waits for its leader
+// like any record). The loads are read once per switch (every batch's
+// worth of bytes), never per record.
+func pickAdaptive(parts []*partition, old int32) int32 {
+	n := len(parts)
+	var buf [64]int32
+	loads := buf[:0]
+	if n > len(buf) {
+		loads = make([]int32, 0, n)
+	}
+	maxLoad := int32(0)
+	for i, p := range parts {
+		load := int32(-1) // not a candidate
+		if int32(i) != old && p.leader.Load() >= 0 {
+			queued, onWire := p.acc.Queued()
+			load = int32(min(queued+onWire, 1<<20))
+			maxLoad = max(maxLoad, load)
+		}
+		loads = append(loads, load)
+	}
+	var total int64
+	for _, l := range loads {
+		if l >= 0 {
+			total += int64(maxLoad + 1 - l)
+		}
+	}
+	if total == 0 {
+		if old < 0 || int(old) >= n {
+			return int32(rand.IntN(n))
+		}
+		pick := int32(rand.IntN(n - 1))
+		if pick >= old {
+			pick++
+		}
+		return pick
+	}
+	r := rand.Int64N(total)
+	for i, l := range loads {
+		if l < 0 {
+			continue
+		}
+		if r -= int64(maxLoad + 1 - l); r < 0 {
+			return int32(i)
+		}
+	}
+	return int32(n - 1) // not reached: the weights sum to total
 }
