@@ -242,10 +242,11 @@ func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wi
 	r.corr = c.corr
 	setCorrelation(*frame, r.corr)
 	r.deadline = time.Now().Add(c.cfg.RequestTimeout)
-	// An idle write side (nothing being written, nothing queued) takes
-	// the frame straight from this goroutine: no wake of the writer
-	// goroutine on the latency path (io.go writeDirect says when).
-	direct := !noResp && !c.writing && len(c.queue) == 0 && len(*frame) < directWriteLimit
+	// An idle connection (nothing being written, queued or awaiting a
+	// response) takes the frame straight from this goroutine: no wake of
+	// the writer goroutine on the latency path (io.go writeDirect says
+	// why only then).
+	direct := !noResp && !c.writing && len(c.queue) == 0 && len(c.waiting) == 0 && len(*frame) < directWriteLimit
 	if direct {
 		c.writing = true
 	} else {

@@ -11,8 +11,9 @@
 //     them in as few Write calls as possible (frames under 64 KiB are copied
 //     into one buffer; larger ones are written from their own), so a burst
 //     of small requests costs one syscall. A small request (under 16 KiB)
-//     that finds the write side idle is not queued: Send writes it itself,
-//     sparing a lone request (ProduceSync, metadata) the writer's wake-up;
+//     that finds the connection idle (nothing being written or queued, no
+//     response awaited) is not queued: Send writes it itself, sparing a
+//     lone request (ProduceSync, metadata) the writer's wake-up;
 //   - the reader reads frames through a bufio.Reader, checks each size
 //     (0 < n <= MaxResponseSize) and correlation id against the oldest
 //     outstanding request (Kafka answers in order), decodes the response and

@@ -21,17 +21,19 @@ import (
 const coalesceLimit = 64 << 10
 
 // directWriteLimit bounds the frames Send writes from its caller's
-// goroutine (writeDirect). A small frame fits the socket's send buffer, so
-// the write is one syscall that does not wait; a big one (a Produce
-// request under load) could wait for the peer to read, which would stall
-// the sender that is meanwhile sealing the next batch, so it goes through
-// the writer goroutine.
+// goroutine (writeDirect). The caller (a sender) must not wait on the
+// socket: while a writer-goroutine write waits for the peer to read, the
+// sender seals the next batch. So Send writes itself only a small frame
+// on an idle connection: no response outstanding means the broker read
+// everything sent before, the socket's send buffer is empty, and the
+// write is one syscall that does not wait. Under load (requests in
+// flight, big batches) everything goes through the writer, as before.
 const directWriteLimit = 16 << 10
 
 // The write side has one owner at a time, c.writing (under c.mu): either
 // the writer goroutine with a batch taken from c.queue, or a Send that
-// found the write side idle (not writing, queue empty) and writes its own
-// frame (writeDirect). Correlation ids are assigned under c.mu in the same
+// found the connection idle (not writing, queue empty, no response
+// awaited) and writes its own frame (writeDirect). Correlation ids are assigned under c.mu in the same
 // step that queues a frame or claims the write side, and a claim requires
 // an empty queue, so frames reach the socket in correlation-id order
 // either way.
