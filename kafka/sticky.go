@@ -5,17 +5,17 @@ import (
 	"sync/atomic"
 )
 
-// sticky is the uniform sticky partitioner of KIP-794 for one topic: all
-// keyless records go to one partition until batchMaxBytes were produced to
-// it, or its batch filled, then to another one chosen at random among the
+// sticky is the sticky partitioner of KIP-794 for one topic: all keyless
+// records go to one partition until batchMaxBytes were produced to it, or
+// its batch filled, then to another one chosen at random among the
 // partitions that have a leader. Batching to one partition at a time makes
 // fewer, fuller batches than round-robin, and switching by bytes (not by
 // batch) keeps the spread even when some brokers drain faster.
 //
-// The choice is adaptive, as Java's (KIP-794): weighted towards the
-// partitions with the least queued, so a slow broker, whose partitions'
-// batches pile up, gets fewer of the keyless records instead of filling
-// the buffer for everyone (pickAdaptive).
+// The choice is adaptive, as Java's: weighted towards the partitions with
+// the least queued, so a slow broker, whose partitions' batches pile up,
+// gets fewer of the keyless records instead of filling the buffer for
+// everyone (pickAdaptive).
 type sticky struct {
 	cur atomic.Int32 // -1: none chosen yet
 	// share is where cur's share started: its appended-bytes total
