@@ -227,3 +227,24 @@ func TestProduceSyncAfterEarlierCallback(t *testing.T) {
 		t.Fatalf("offsets %d then %d", r1.Offset, r2.Offset)
 	}
 }
+
+// A ProduceSync caller drains its broker's sender itself when the sender
+// is idle (sendNow), but never dials: after the connection dropped, the
+// sender goroutine redials and the call still succeeds, and many calls
+// in a row all succeed whichever goroutine sent them.
+func TestProduceSyncInlineSendAcrossReconnect(t *testing.T) {
+	kc := kafkatest.New(t, kafkatest.Topic("inline", 1))
+	c := newTestClient(t, kc)
+	warmUp(t, c, "inline")
+	for round := 0; round < 3; round++ {
+		for i := 0; i < 50; i++ {
+			if err := c.ProduceSync(ctxTimeout(t, 10*time.Second), &Record{Topic: "inline", Value: []byte("v")}); err != nil {
+				t.Fatalf("round %d call %d: %v", round, i, err)
+			}
+		}
+		kc.DropConnections(0)
+	}
+	if got := len(storedValues(t, kc, "inline", 0)); got != 1+150 {
+		t.Fatalf("stored %d records, want 151", got)
+	}
+}

@@ -103,7 +103,7 @@ const (
 	pacerRateWindow     = 100 * time.Millisecond // time constant of the rate estimate
 )
 
-// pacer is one broker's request pacing state (its sender goroutine only).
+// pacer is one broker's request pacing state (its sender's runMu).
 type pacer struct {
 	last  time.Time // when the last request went
 	count float64   // records sent, decayed with time constant pacerRateWindow

@@ -36,10 +36,13 @@ type sender struct {
 	parts atomic.Pointer[[]*partition] // copy-on-write under mu
 
 	inflight atomic.Int32
+	runMu    sync.Mutex   // held for a work round (goroutine or sendNow)
+	inline   bool         // the round under runMu runs on a caller's goroutine: never dial
+	armedAt  atomic.Int64 // unix ns the goroutine's timer is armed for, 0: none
 	rtt      atomic.Int64 // Produce round-trip floor, ns (pacer.go observeRTT)
-	start    int          // round-robin start index (sender goroutine only)
-	conn     *conn.Conn   // sender goroutine only
-	pace     pacer        // adaptive batching (pacer.go); sender goroutine only
+	start    int          // round-robin start index (under runMu)
+	conn     *conn.Conn   // under runMu
+	pace     pacer        // adaptive batching (pacer.go); under runMu
 }
 
 func newSender(c *Client, id int32) *sender {
@@ -109,10 +112,15 @@ func (s *sender) run() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
+		s.runMu.Lock()
 		next := s.work(time.Now())
 		if !next.IsZero() {
+			s.armedAt.Store(next.UnixNano())
 			timer.Reset(time.Until(next))
+		} else {
+			s.armedAt.Store(0)
 		}
+		s.runMu.Unlock()
 		select {
 		case <-s.wake:
 		case <-timer.C:
@@ -167,6 +175,12 @@ func (s *sender) work(now time.Time) time.Time {
 	if int(s.inflight.Load()) >= c.cfg.maxInFlight || !anyQueued(parts) {
 		return next
 	}
+	if s.inline && !s.connected() {
+		// A ProduceSync caller must not wait for a dial (its ctx would
+		// not be honoured meanwhile): the sender goroutine dials.
+		s.wakeUp()
+		return next
+	}
 	cn, err := s.connection()
 	if err != nil {
 		c.cluster.RequestRefresh()
@@ -208,6 +222,19 @@ func anyQueued(parts []*partition) bool {
 		}
 	}
 	return false
+}
+
+// connected reports whether the sender has a live connection.
+func (s *sender) connected() bool {
+	if s.conn == nil {
+		return false
+	}
+	select {
+	case <-s.conn.Done():
+		return false
+	default:
+		return true
+	}
 }
 
 // connection returns the broker's produce connection, redialling (through
@@ -343,4 +370,27 @@ func (pr *produceReq) add(p *partition, b *batch.Batch[entry]) {
 		Name:          name,
 		PartitionData: []wire.ProduceRequestPartition{{Index: p.id, Records: b.Bytes}},
 	})
+}
+
+// sendNow runs a work round on the caller's goroutine (a ProduceSync
+// caller whose record may go now) when the sender goroutine is not in one
+// and has a live connection: no hand-off to the sender on the latency path.
+func (s *sender) sendNow() bool {
+	if s.id < 0 || !s.runMu.TryLock() {
+		return false
+	}
+	if !s.connected() {
+		s.runMu.Unlock()
+		return false
+	}
+	s.inline = true
+	next := s.work(time.Now())
+	s.inline = false
+	s.runMu.Unlock()
+	if !next.IsZero() {
+		if a := s.armedAt.Load(); a == 0 || next.UnixNano() < a {
+			s.wakeUp() // the goroutine arms its timer
+		}
+	}
+	return true
 }
