@@ -52,6 +52,12 @@ func (c *Conn) writeDirect(r *request) {
 	if err != nil {
 		c.kill(&Error{Addr: c.addr, Op: "write", Kind: ErrConnClosed, Cause: err})
 	}
+	c.releaseWrite()
+}
+
+// releaseWrite gives up the write side and hands what was queued
+// meanwhile to the writer goroutine.
+func (c *Conn) releaseWrite() {
 	c.mu.Lock()
 	c.writing = false
 	more := len(c.queue) > 0
@@ -135,13 +141,7 @@ func (c *Conn) writeLoop() {
 		if err != nil {
 			return
 		}
-		c.mu.Lock()
-		c.writing = false
-		more := len(c.queue) > 0
-		c.mu.Unlock()
-		if more {
-			c.wakeWriter()
-		}
+		c.releaseWrite()
 	}
 }
 
