@@ -243,7 +243,8 @@ func markdown(rep *Report, clients []string, cost *CostReport) string {
 		w("up with one discarded Go run before the first table.")
 		if rep.RealRounds > 1 {
 			w(" A real broker's speed drifts during a run (JIT, log segment rolls, page cache), so each Go\n")
-			w("client ran each table %d times, the order rotated every round, and the row is its median run.", rep.RealRounds)
+			w("client ran each table %d times, and the row is its median run. In every round gregor and franz-go ran back to back first\n", rep.RealRounds)
+			w("(which of them first alternating), the other clients after them in rotated order.")
 		}
 		w("\n\n")
 		for _, sc := range rep.Scenarios {

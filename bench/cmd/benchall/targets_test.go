@@ -279,3 +279,20 @@ func TestCostTargets(t *testing.T) {
 		t.Errorf("p50 5.0 ms vs Java's 5 ms: %s, want %s", v, verdictNotMet)
 	}
 }
+
+func TestRealOrder(t *testing.T) {
+	clients := []string{"gregor", "franz-go", "sarama", "kafka-go", "confluent"}
+	want := [][]string{
+		{"gregor", "franz-go", "sarama", "kafka-go", "confluent"},
+		{"franz-go", "gregor", "kafka-go", "confluent", "sarama"},
+		{"gregor", "franz-go", "confluent", "sarama", "kafka-go"},
+	}
+	for r, w := range want {
+		if diff := cmp.Diff(w, realOrder(clients, r)); diff != "" {
+			t.Errorf("round %d (-want +got):\n%s", r, diff)
+		}
+	}
+	if diff := cmp.Diff([]string{"franz-go", "gregor"}, realOrder([]string{"gregor", "franz-go"}, 1)); diff != "" {
+		t.Errorf("two clients, round 1 (-want +got):\n%s", diff)
+	}
+}
