@@ -79,8 +79,9 @@ func (c *clock) exact() time.Time {
 	d := time.Since(*b)
 	var t time.Time
 	if d >= clockRebase { // monotonic: never negative
-		t = time.Now()
-		c.base.Store(&t)
+		nb := time.Now() // its own variable: only a rebase allocates
+		c.base.Store(&nb)
+		t = nb
 	} else {
 		t = b.Add(d)
 	}
