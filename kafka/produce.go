@@ -246,14 +246,15 @@ func (c *Client) routeAt(t *topicState, parts []*partition, e entry, encoded int
 	// (pacer.go), and that response wakes the sender, so 64 callers cost
 	// one wake per round trip instead of 64. An opened batch still wakes
 	// it, to arm its timers (hold limit, delivery timeout).
-	if urgent && !part.urgentHeld(c) {
+	goNow := urgent && !part.urgentHeld(c)
+	if goNow {
 		// A ProduceSync record that may go now: drain on this goroutine
 		// if the sender is idle (sender.go sendNow), no hand-off.
 		if s := part.sender.Load(); s != nil && s.sendNow() {
 			return nil
 		}
 	}
-	if opened || filled || urgent && !part.urgentHeld(c) {
+	if opened || filled || goNow {
 		part.wake()
 	}
 	return nil

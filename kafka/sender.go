@@ -240,14 +240,10 @@ func (s *sender) connected() bool {
 // connection returns the broker's produce connection, redialling (through
 // the cluster's pool and backoff) if it died.
 func (s *sender) connection() (*conn.Conn, error) {
-	if s.conn != nil {
-		select {
-		case <-s.conn.Done():
-			s.conn = nil
-		default:
-			return s.conn, nil
-		}
+	if s.connected() {
+		return s.conn, nil
 	}
+	s.conn = nil
 	cn, err := s.c.cluster.Conn(s.c.ctx, s.id, conn.PurposeProduce)
 	if err != nil {
 		s.c.log.Debug("kafka: produce connection", zap.Int32("broker", s.id), zap.Error(err))

@@ -33,10 +33,10 @@ const directWriteLimit = 16 << 10
 // The write side has one owner at a time, c.writing (under c.mu): either
 // the writer goroutine with a batch taken from c.queue, or a Send that
 // found the connection idle (not writing, queue empty, no response
-// awaited) and writes its own frame (writeDirect). Correlation ids are assigned under c.mu in the same
-// step that queues a frame or claims the write side, and a claim requires
-// an empty queue, so frames reach the socket in correlation-id order
-// either way.
+// awaited) and writes its own frame (writeDirect). Correlation ids are
+// assigned under c.mu in the same step that queues a frame or claims the
+// write side, and a claim requires an empty queue, so frames reach the
+// socket in correlation-id order either way.
 
 // writeDirect writes r's frame from Send's goroutine, which claimed the
 // write side. A ProduceSync round trip or a metadata request then costs
