@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,18 +16,18 @@ func TestBufferFastPathAndLimits(t *testing.T) {
 	b := newBuffer(3, 100, false)
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
-		if err := b.reserve(ctx, 10); err != nil {
+		if _, err := b.reserve(ctx, 10); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := b.reserve(ctx, 10); !errors.Is(err, ErrBufferFull) {
+	if _, err := b.reserve(ctx, 10); !errors.Is(err, ErrBufferFull) {
 		t.Fatalf("4th record: %v, want ErrBufferFull", err)
 	}
-	b.release(3, 30)
-	if err := b.reserve(ctx, 90); err != nil {
+	b.release(0, 3, 30)
+	if _, err := b.reserve(ctx, 90); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.reserve(ctx, 20); !errors.Is(err, ErrBufferFull) {
+	if _, err := b.reserve(ctx, 20); !errors.Is(err, ErrBufferFull) {
 		t.Fatalf("over the byte budget: %v", err)
 	}
 	if r, by := b.held(); r != 1 || by != 90 {
@@ -39,7 +40,7 @@ func TestBufferFastPathAndLimits(t *testing.T) {
 func TestBufferWaitersFIFO(t *testing.T) {
 	b := newBuffer(100, 100, true)
 	ctx := context.Background()
-	if err := b.reserve(ctx, 100); err != nil {
+	if _, err := b.reserve(ctx, 100); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -50,7 +51,7 @@ func TestBufferWaitersFIFO(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer close(done[i])
-			if err := b.reserve(ctx, size); err != nil {
+			if _, err := b.reserve(ctx, size); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -64,31 +65,31 @@ func TestBufferWaitersFIFO(t *testing.T) {
 			t.Fatalf("%d waiters, want %d", got, want)
 		}
 	}
-	b.release(1, 50) // 50 free: the 60 at the head does not fit, nobody may pass it
+	b.release(0, 1, 50) // 50 free: the 60 at the head does not fit, nobody may pass it
 	waiting(3)
-	b.release(0, 10) // 60 free: exactly the head
+	b.release(0, 0, 10) // 60 free: exactly the head
 	<-done[0]
 	waiting(2)
-	b.release(0, 20)
+	b.release(0, 0, 20)
 	wg.Wait()
 	waiting(0)
 }
 
 func TestBufferWaiterContextAndClose(t *testing.T) {
 	b := newBuffer(1, 100, true)
-	if err := b.reserve(context.Background(), 1); err != nil {
+	if _, err := b.reserve(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if err := b.reserve(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := b.reserve(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("ctx: %v", err)
 	}
 	if b.nwait.Load() != 0 {
 		t.Fatal("a waiter whose ctx ended must leave the queue")
 	}
 	done := make(chan error)
-	go func() { done <- b.reserve(context.Background(), 1) }()
+	go func() { _, err := b.reserve(context.Background(), 1); done <- err }()
 	for b.nwait.Load() != 1 {
 		time.Sleep(time.Millisecond)
 	}
@@ -96,7 +97,7 @@ func TestBufferWaiterContextAndClose(t *testing.T) {
 	if err := <-done; !errors.Is(err, ErrClosed) {
 		t.Fatalf("close: %v", err)
 	}
-	if err := b.reserve(context.Background(), 1); !errors.Is(err, ErrClosed) {
+	if _, err := b.reserve(context.Background(), 1); !errors.Is(err, ErrClosed) {
 		t.Fatalf("after close: %v", err)
 	}
 }
@@ -149,19 +150,107 @@ func TestStickySwitchesAfterBatchBytes(t *testing.T) {
 	}
 }
 
+// Flush generations: a flip moves new reservations to the other word,
+// the left word keeps (and releases) its own records, and the limits hold
+// for the sum of both words.
+func TestBufferGenerations(t *testing.T) {
+	b := newBuffer(4, 100, false)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if g, err := b.reserve(ctx, 20); err != nil || g != 0 {
+			t.Fatalf("reserve %d: generation %d, %v; want 0", i, g, err)
+		}
+	}
+	if old := b.flip(); old != 0 || b.active() != 1 {
+		t.Fatalf("flip left %d, active %d; want 0, 1", old, b.active())
+	}
+	if g, err := b.reserve(ctx, 50); err != nil || g != 1 {
+		t.Fatalf("after flip: generation %d, %v; want 1", g, err)
+	}
+	// 90 of 100 bytes held across the two words: 20 more do not fit.
+	if _, err := b.reserve(ctx, 20); !errors.Is(err, ErrBufferFull) {
+		t.Fatalf("over the byte budget across generations: %v", err)
+	}
+	if r0, r1 := b.records(0), b.records(1); r0 != 2 || r1 != 1 {
+		t.Fatalf("records per generation %d, %d; want 2, 1", r0, r1)
+	}
+	if left := b.release(0, 2, 40); left != 0 {
+		t.Fatalf("generation 0 holds %d records after its release, want 0", left)
+	}
+	if g, err := b.reserve(ctx, 50); err != nil || g != 1 {
+		t.Fatalf("after release: generation %d, %v; want 1", g, err)
+	}
+	if old := b.flip(); old != 1 || b.active() != 0 {
+		t.Fatalf("second flip left %d, active %d; want 1, 0", old, b.active())
+	}
+	if r, by := b.held(); r != 2 || by != 100 {
+		t.Fatalf("held %d records %d bytes, want 2, 100", r, by)
+	}
+	b.release(1, 2, 100)
+	if r, by := b.held(); r != 0 || by != 0 {
+		t.Fatalf("held %d records %d bytes after releasing all, want 0", r, by)
+	}
+}
+
+// Reservations racing flips never exceed the limits and are released in
+// the generation they were counted in, leaving both words empty.
+func TestBufferFlipRace(t *testing.T) {
+	const maxRecords, maxBytes = 50, 5000
+	b := newBuffer(maxRecords, maxBytes, false)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var over sync.Once
+	var recs, bytes atomic.Int64
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n := int64(10 + i%90)
+				g, err := b.reserve(context.Background(), n)
+				if err != nil {
+					continue // full: fine
+				}
+				// inUse counts after the reservation and before its
+				// release, so it never exceeds what the buffer holds.
+				r, by := recs.Add(1), bytes.Add(n)
+				if r > maxRecords || by > maxBytes {
+					over.Do(func() { t.Errorf("%d records, %d bytes in use: over the limits %d, %d", r, by, maxRecords, maxBytes) })
+				}
+				recs.Add(-1)
+				bytes.Add(-n)
+				b.release(g, 1, n)
+			}
+		}()
+	}
+	for i := 0; i < 2000; i++ {
+		b.flip()
+	}
+	close(stop)
+	wg.Wait()
+	if r, by := b.held(); r != 0 || by != 0 {
+		t.Fatalf("held %d records, %d bytes after every release; want 0", r, by)
+	}
+}
+
 // Limits beyond what the packed counter holds are clamped, not wrapped: a
 // Client configured "unlimited" still reserves and releases correctly.
 func TestBufferHugeLimitsClamped(t *testing.T) {
 	b := newBuffer(math.MaxInt, math.MaxInt64, false)
 	for i := 0; i < 1000; i++ {
-		if err := b.reserve(context.Background(), 1<<30); err != nil {
+		if _, err := b.reserve(context.Background(), 1<<30); err != nil {
 			t.Fatalf("reserve %d: %v", i, err)
 		}
 	}
 	if r, by := b.held(); r != 1000 || by != 1000<<30 {
 		t.Fatalf("held %d records, %d bytes; want 1000, %d", r, by, int64(1000)<<30)
 	}
-	b.release(1000, 1000<<30)
+	b.release(0, 1000, 1000<<30)
 	if r, by := b.held(); r != 0 || by != 0 {
 		t.Fatalf("after release: %d records, %d bytes", r, by)
 	}

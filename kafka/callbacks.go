@@ -164,7 +164,7 @@ func (c *Client) runCallbacks(p *partition) {
 				c.completeBatch(p, cm.b)
 			} else {
 				c.deliver(cm.e, cm.err)
-				c.recordsDone(cm.e.gen, 1)
+				c.release(cm.e.gen, 1, 0) // its bytes were freed when it was cancelled
 			}
 			*cm = completion{}
 		}
@@ -180,17 +180,15 @@ func (c *Client) runCallbacks(p *partition) {
 // buffer room (so a slow callback keeps its records' room held).
 func (c *Client) completeBatch(p *partition, b *batch.Batch[entry]) {
 	err := c.batchError(b)
-	var bytes, n int64
-	var done [2]int64
+	var n, bytes [2]int64 // per flush generation
 	for i := range b.Items {
 		it := &b.Items[i]
 		own, report := it.claim()
 		if !own {
 			continue // cancelled: its canceller reported and released it
 		}
-		n++
-		bytes += int64(it.size)
-		done[it.gen]++
+		n[it.gen]++
+		bytes[it.gen] += int64(it.size)
 		if !report {
 			continue // abandoned by ProduceSync: the Record is the caller's again
 		}
@@ -210,10 +208,9 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[entry]) {
 		c.deliver(*it, err)
 	}
 	b.Release()
-	c.buf.release(n, bytes)
-	for g, k := range done {
-		if k > 0 {
-			c.recordsDone(uint8(g), k)
+	for g := range n {
+		if n[g] > 0 {
+			c.release(uint8(g), n[g], bytes[g])
 		}
 	}
 }

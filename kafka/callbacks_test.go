@@ -24,11 +24,11 @@ func newCBFixture(t *testing.T) *cbFixture {
 }
 
 func (f *cbFixture) entry(cb func(*Record, error), sync chan error) entry {
-	if err := f.c.buf.reserve(context.Background(), 100); err != nil {
+	g, err := f.c.buf.reserve(context.Background(), 100)
+	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.c.outstanding[0].Add(1)
-	e := entry{rec: &Record{Topic: "cb"}, cb: cb, size: 100}
+	e := entry{rec: &Record{Topic: "cb"}, cb: cb, size: 100, gen: g}
 	if sync != nil {
 		e.p = newPending()
 		e.p.sync = sync

@@ -59,8 +59,6 @@ type Client struct {
 
 	flushSem     chan struct{} // 1 slot: one Flush counts at a time
 	flushing     atomic.Int32
-	flushGen     atomic.Uint32
-	outstanding  [2]atomic.Int64 // records not yet completed, per flush generation bucket
 	flushWaiters atomic.Int32
 	flushWake    chan struct{}
 }
@@ -152,8 +150,9 @@ func (c *Client) Close() error {
 }
 
 func (c *Client) close() error {
-	// A Produce that passes the closed check has counted its record for
-	// Flush before (enqueue), so the Flush below waits for it too.
+	// A Produce that passes its second closed check (after its buffer
+	// reservation, enqueue) was counted in the generation the Flush below
+	// waits for.
 	c.closed.Store(true)
 	c.buf.close() // callers blocked on a full buffer get ErrClosed
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.deliveryTimeout+time.Second)
@@ -175,7 +174,10 @@ func (c *Client) close() error {
 	// append only now (after a pause of the delivery timeout: in
 	// practice never): fail such stragglers too, so every record's
 	// callback has run when Close returns.
-	for c.outstanding[0].Load()+c.outstanding[1].Load() > 0 {
+	for {
+		if r, _ := c.buf.held(); r == 0 {
+			break
+		}
 		c.abortAll(ErrClosed)
 		time.Sleep(50 * time.Microsecond)
 	}
@@ -226,18 +228,16 @@ func (c *Client) Flush(ctx context.Context) error {
 	defer c.flushing.Add(-1)
 	c.flushWaiters.Add(1)
 	defer c.flushWaiters.Add(-1)
-	cur := uint8(c.flushGen.Load() & 1) // only Flush changes it, under flushSem
 	c.wakeAll()
-	if err := c.waitBucket(ctx, cur^1); err != nil {
+	if err := c.waitGen(ctx, c.buf.active()^1); err != nil {
 		return err
 	}
-	c.flushGen.Add(1)
-	return c.waitBucket(ctx, cur)
+	return c.waitGen(ctx, c.buf.flip())
 }
 
-// waitBucket waits until no record of a flush generation is outstanding.
-func (c *Client) waitBucket(ctx context.Context, bucket uint8) error {
-	for c.outstanding[bucket].Load() > 0 {
+// waitGen waits until no record of flush generation g is held.
+func (c *Client) waitGen(ctx context.Context, g uint8) error {
+	for c.buf.records(g) > 0 {
 		select {
 		case <-c.flushWake:
 		case <-ctx.Done():
@@ -247,9 +247,10 @@ func (c *Client) waitBucket(ctx context.Context, bucket uint8) error {
 	return nil
 }
 
-// recordsDone accounts n completed records of one flush bucket.
-func (c *Client) recordsDone(bucket uint8, n int64) {
-	if c.outstanding[bucket].Add(-n) == 0 && c.flushWaiters.Load() > 0 {
+// release frees records and bytes of flush generation g (buffer.release)
+// and wakes a waiting Flush when the generation empties.
+func (c *Client) release(g uint8, records, bytes int64) {
+	if c.buf.release(g, records, bytes) == 0 && records > 0 && c.flushWaiters.Load() > 0 {
 		select {
 		case c.flushWake <- struct{}{}:
 		default:

@@ -103,25 +103,28 @@ func (c *Client) enqueue(ctx context.Context, r *Record, cb func(*Record, error)
 	if int64(size) > c.cfg.maxBufferedBytes {
 		return nil, &RecordTooLargeError{Size: size, Limit: int(c.cfg.maxBufferedBytes), What: "buffer bytes"}
 	}
-	// Counted for Flush before the closed check: a record that passes it
-	// is one Close's Flush waits for (see Client.close).
-	gen := uint8(c.flushGen.Load() & 1)
-	c.outstanding[gen].Add(1)
 	if c.closed.Load() {
-		c.recordsDone(gen, 1)
 		return nil, ErrClosed
 	}
 	if err := ctx.Err(); err != nil {
-		c.recordsDone(gen, 1)
 		return nil, notSent(err)
 	}
 	held := heldBytes(r, size)
-	if err := c.buf.reserve(ctx, int64(held)); err != nil {
-		c.recordsDone(gen, 1)
+	gen, err := c.buf.reserve(ctx, int64(held))
+	if err != nil {
 		if err == ErrBufferFull || err == ErrClosed { //nolint:errorlint // our own sentinels, never wrapped here
 			return nil, err
 		}
 		return nil, notSent(err)
+	}
+	// The reservation counts the record for Flush (buffer.go); checked
+	// again after it, a Close that began meanwhile is seen: Close sets
+	// closed before its Flush flips the generation, so a record that
+	// passes this check was counted in the generation Close's Flush
+	// waits for.
+	if c.closed.Load() {
+		c.release(gen, 1, int64(held))
+		return nil, ErrClosed
 	}
 	now := c.clock.now()
 	e := entry{rec: r, cb: cb, size: int32(held), gen: gen}
@@ -191,8 +194,7 @@ func heldBytes(r *Record, encoded int) int {
 // the accounting every path that ends a record outside a batch completion
 // must undo.
 func (c *Client) forget(e entry) {
-	c.buf.release(1, int64(e.size))
-	c.recordsDone(e.gen, 1)
+	c.release(e.gen, 1, int64(e.size))
 }
 
 // unqueue undoes enqueue's accounting for a record rejected with err after
@@ -267,14 +269,14 @@ func (c *Client) cancelRecord(p *pending, ctx context.Context) {
 	if !p.cancel() {
 		return
 	}
-	c.buf.release(1, int64(p.e.size))
+	c.release(p.e.gen, 0, int64(p.e.size)) // the record itself counts until its callback returned
 	err := notSent(ctx.Err())
 	if part := p.part.Load(); part != nil {
 		c.enqueueOne(part, p.e, err)
 		return
 	}
 	c.deliver(p.e, err)
-	c.recordsDone(p.e.gen, 1)
+	c.release(p.e.gen, 1, 0)
 }
 
 // failAlone fails one queued record that is in no batch (its topic never

@@ -308,14 +308,23 @@ func (p *Partition[T]) send(b *Batch[T]) {
 // batch is discarded).
 func (p *Partition[T]) seal(b *Batch[T]) *wire.BatchBuilder {
 	n := len(b.Items)
-	kept := b.Items[:0]
-	for _, it := range b.Items {
-		if it.Seal() {
-			kept = append(kept, it)
-		}
+	// Most batches keep every item: compact only from the first one that
+	// was cancelled (copying each item onto itself cost ~3% of the CPU at
+	// saturation, with a write barrier per pointer while the GC marks).
+	i := 0
+	for i < n && b.Items[i].Seal() {
+		i++
 	}
-	clear(b.Items[len(kept):n])
-	b.Items = kept
+	kept := b.Items[:i]
+	if i < n {
+		for _, it := range b.Items[i+1:] {
+			if it.Seal() {
+				kept = append(kept, it)
+			}
+		}
+		clear(b.Items[len(kept):n])
+		b.Items = kept
+	}
 	if len(kept) == 0 {
 		putBuilder(b.builder)
 		b.builder = nil

@@ -170,8 +170,16 @@ func (b *BatchBuilder) Append(ts int64, key, value []byte, headers []RecordHeade
 		b.maxTs = ts
 	}
 	tsDelta := ts - b.baseTs
-	body := recordBodySize(b.n, tsDelta, key, value, headers)
-	total := VarintLen(int32(body)) + body
+	tsZ := uint64(tsDelta<<1) ^ uint64(tsDelta>>63)
+	offZ := zigzag32(b.n)
+	body := 1 + uvarintLen(tsZ) + uvarintLen(offZ) + varBytesSize(key) + varBytesSize(value)
+	if len(headers) == 0 {
+		body++
+	} else {
+		body += headersSize(headers)
+	}
+	bodyZ := zigzag32(int32(body))
+	total := uvarintLen(bodyZ) + body
 	dst := b.buf
 	if len(dst) == 0 {
 		dst = append(dst, make([]byte, RecordBatchOverhead)...)
@@ -182,27 +190,38 @@ func (b *BatchBuilder) Append(ts int64, key, value []byte, headers []RecordHeade
 		dst = slices.Grow(dst, max(need, 2*cap(dst), minBuilderCap)-len(dst))
 	}
 	// The size is known: write in place (one length check, no append
-	// per field), the producer's per-record hot path.
+	// per field), the producer's per-record hot path. Varints below 128
+	// (every field of a small record but the value's bytes) are one byte:
+	// putUvarint stores those without binary.PutUvarint's loop.
 	at := len(dst)
 	dst = dst[:at+total]
 	w := dst[at:]
-	i := binary.PutUvarint(w, zigzag32(int32(body)))
+	i := putUvarint(w, bodyZ)
 	w[i] = 0 // attributes: unused, always 0
 	i++
-	i += binary.PutUvarint(w[i:], uint64(tsDelta<<1)^uint64(tsDelta>>63))
-	i += binary.PutUvarint(w[i:], zigzag32(b.n))
+	i += putUvarint(w[i:], tsZ)
+	i += putUvarint(w[i:], offZ)
 	i += putVarBytes(w[i:], key)
 	i += putVarBytes(w[i:], value)
-	i += binary.PutUvarint(w[i:], zigzag32(int32(len(headers))))
+	i += putUvarint(w[i:], zigzag32(int32(len(headers))))
 	for j := range headers {
 		h := &headers[j]
-		i += binary.PutUvarint(w[i:], zigzag32(int32(len(h.Key))))
+		i += putUvarint(w[i:], zigzag32(int32(len(h.Key))))
 		i += copy(w[i:], h.Key)
 		i += putVarBytes(w[i:], h.Value)
 	}
 	b.buf = dst
 	b.n++
 	return total
+}
+
+// putUvarint is binary.PutUvarint with the one-byte case first.
+func putUvarint(w []byte, v uint64) int {
+	if v < 0x80 {
+		w[0] = byte(v)
+		return 1
+	}
+	return binary.PutUvarint(w, v)
 }
 
 // zigzag32 is VARINT's zig-zag mapping, widened for binary.PutUvarint.
@@ -214,7 +233,7 @@ func putVarBytes(w, p []byte) int {
 		w[0] = 1 // zig-zag -1
 		return 1
 	}
-	i := binary.PutUvarint(w, zigzag32(int32(len(p))))
+	i := putUvarint(w, zigzag32(int32(len(p))))
 	return i + copy(w[i:], p)
 }
 
