@@ -99,6 +99,15 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 		p.q = append(p.q, b)
 		opened = true
 	}
+	if bb := b.builder; maxSize >= 0 {
+		// Grow here, where the batch's limit is known, rather than let
+		// Append double past it: a batch that outgrows its hint grows
+		// once to at most MaxBytes instead of 2x (a 1 MiB batch became
+		// a 2 MiB buffer, zeroed, the whole copy for nothing).
+		if need := bb.Size() + maxSize; need > bb.Cap() {
+			bb.Grow(max(min(2*bb.Cap(), p.cfg.MaxBytes), need) - bb.Size())
+		}
+	}
 	p.appended += int64(b.builder.Append(ts, key, value, headers))
 	total = p.appended
 	b.Items = append(b.Items, it)

@@ -616,3 +616,26 @@ func TestAppendSizedTotal(t *testing.T) {
 		}
 	}
 }
+
+// A batch that outgrows its buffer grows to at most MaxBytes (when the
+// caller passes the record's size bound), not to twice its size: the
+// doubling turned a 1 MiB batch into a 2 MiB buffer.
+func TestBatchBufferGrowsToMaxBytesAtMost(t *testing.T) {
+	const maxBytes = 64 << 10
+	h := newHarness(t, Config{MaxBytes: maxBytes})
+	value := make([]byte, 100)
+	for i := 0; ; i++ {
+		max := wire.MaxRecordSize(nil, value, nil)
+		_, filled, _ := h.p.AppendSized(&item{}, 1, nil, value, nil, max, h.now, false)
+		if filled {
+			break
+		}
+		if i > maxBytes {
+			t.Fatal("the batch never filled")
+		}
+	}
+	b := h.p.q[0]
+	if c := b.builder.Cap(); c > maxBytes {
+		t.Fatalf("a full %d-byte batch has a %d-byte buffer, want at most %d", b.builder.Size(), c, maxBytes)
+	}
+}

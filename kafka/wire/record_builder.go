@@ -113,7 +113,11 @@ func (b *BatchBuilder) Grow(n int) {
 		n += RecordBatchOverhead
 	}
 	if n > cap(b.buf)-len(b.buf) {
-		b.buf = slices.Grow(b.buf, n)
+		// Exactly n: append's growth rounding would overshoot the
+		// caller's estimate (a buffer sized for a full batch).
+		nb := make([]byte, len(b.buf), len(b.buf)+n)
+		copy(nb, b.buf)
+		b.buf = nb
 	}
 }
 
