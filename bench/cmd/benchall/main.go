@@ -43,7 +43,10 @@ type Scenario struct {
 
 // Run is one client in one scenario.
 type Run struct {
-	Scenario string         `json:"scenario"`
+	Scenario string `json:"scenario"`
+	// Round is the round the run belongs to (0-based): the runs of one
+	// round ran back to back, so their ratios cancel the machine's drift.
+	Round    int            `json:"round,omitempty"`
 	Result   harness.Result `json:"result"`
 	Error    string         `json:"error,omitempty"`
 	Verified string         `json:"verified"`
@@ -84,8 +87,16 @@ type Report struct {
 	Rounds int `json:"rounds,omitempty"`
 	// RealRounds is how many times each client ran each real-Kafka
 	// scenario (rotated order); RealRuns holds each client's median run.
-	RealRounds int      `json:"real_rounds,omitempty"`
-	Targets    []Target `json:"targets"`
+	RealRounds int `json:"real_rounds,omitempty"`
+	// RoundRuns is every sink run of every round (Runs holds the medians):
+	// the targets compare gregor and franz-go round by round.
+	RoundRuns []Run `json:"round_runs,omitempty"`
+	// LingerPairs are gregor's saturation runs with its default batching
+	// and with the fixed linger of the second throughput table, back to
+	// back in each round (which first alternating), for #9's "no worse
+	// than a fixed linger".
+	LingerPairs []Run    `json:"linger_pairs,omitempty"`
+	Targets     []Target `json:"targets"`
 	// Profiles are the extra CPU-profiled runs (-profile-clients), with
 	// their -cpuprofile paths and the CPU split into categories.
 	Profiles []ProfileRun `json:"profiles,omitempty"`
@@ -231,10 +242,14 @@ func main() {
 		}
 		runs := make(map[string][]Run)
 		for k := 0; k < rounds; k++ {
-			for i := range clients {
-				cl := clients[(i+k)%len(clients)]
+			// gregor and franz-go back to back first (which of them first
+			// alternating), as in the real-Kafka rounds: the targets
+			// compare them round by round.
+			for _, cl := range realOrder(clients, k) {
 				run := runOne(runnerBin, sinkBin, *brokers, *partitions, sc, cl, rep.runArgs(sc, cl))
+				run.Round = k
 				runs[cl] = append(runs[cl], run)
+				rep.RoundRuns = append(rep.RoundRuns, run)
 				r := run.Result
 				log.Printf("%-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  allocs %6.2f/rec  rss %6.1f MiB  p50 %9.0fµs p99 %9.0fµs  %s %s",
 					sc.ID, cl, r.RecPerSec, r.CPUNsPerRec, r.AllocsPer, r.PeakRSSMiB, r.P50us, r.P99us, run.Verified, run.Error)
@@ -242,6 +257,9 @@ func main() {
 		}
 		for _, cl := range clients {
 			rep.Runs = append(rep.Runs, medianRun(runs[cl]))
+		}
+		if i == 0 && sc.Mode == harness.ModeAsync && slices.Contains(clients, "gregor") {
+			rep.LingerPairs = runLingerPairs(&rep, runnerBin, sinkBin, *brokers, *partitions, sc, strings.Split(*lingers, ","), tpArgs)
 		}
 	}
 
@@ -457,6 +475,41 @@ func runReal(rep *Report, runnerBin string, clients []string) {
 		rep.RealJava = append(rep.RealJava, "linger "+sc.Linger+": "+sum)
 		log.Printf("real java linger %s: %s", sc.Linger, sum)
 	}
+}
+
+// runLingerPairs runs gregor in scenario sc (its default batching: linger
+// 0 is gregor's adaptive policy) and with the first nonzero fixed linger of
+// lingers, back to back in each of rep.Rounds rounds, which first
+// alternating. The two do the same work at saturation (batches of the same
+// size; see docs/producer.md), so the target is an equivalence, judged on
+// the pairs' ratios rather than on runs minutes apart.
+func runLingerPairs(rep *Report, runnerBin, sinkBin, brokers string, partitions int, sc Scenario, lingers []string, tpArgs func(string) []string) []Run {
+	var fixed string
+	for _, l := range lingers {
+		if l != "0" && l != "0s" {
+			fixed = l
+			break
+		}
+	}
+	if fixed == "" {
+		return nil
+	}
+	fsc := Scenario{ID: "throughput-linger-" + fixed, Mode: harness.ModeAsync, Linger: fixed, Args: tpArgs(fixed)}
+	var out []Run
+	for k := 0; k < rep.Rounds; k++ {
+		order := []Scenario{sc, fsc}
+		if k%2 == 1 {
+			order[0], order[1] = order[1], order[0]
+		}
+		for _, s := range order {
+			run := runOne(runnerBin, sinkBin, brokers, partitions, s, "gregor", rep.runArgs(s, "gregor"))
+			run.Round = k
+			out = append(out, run)
+			log.Printf("linger pair %d %-24s gregor %12.0f rec/s  cpu %7.0f ns/rec  %s %s", k, s.ID, run.Result.RecPerSec,
+				run.Result.CPUNsPerRec, run.Verified, run.Error)
+		}
+	}
+	return out
 }
 
 // realOrder is the clients' order in round r of the real-Kafka runs. The

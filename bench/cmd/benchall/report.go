@@ -100,7 +100,14 @@ func markdown(rep *Report, clients []string, cost *CostReport) string {
 	w("| throughput runs | %s records per client%s after a 10,000-record warm-up |\n", fmtInt(float64(rep.Records)), slow)
 	w("| latency runs | %s each, after a warm-up |\n", rep.Duration)
 	if rep.Rounds > 1 {
-		w("| repetitions | every throughput and sync run %d times per client, the client order rotated each round (nobody always goes first); each row is that client's median run by records/s (fixed-rate runs once) |\n", rep.Rounds)
+		if len(rep.RoundRuns) > 0 {
+			w("| repetitions | every throughput and sync run %d times per client; in each round gregor and franz-go run back to back first (which of them first alternating), the others after in rotated order; each row is that client's median run by records/s (fixed-rate runs once); the Targets compare gregor and franz-go round by round (median of the rounds' ratios) |\n", rep.Rounds)
+		} else {
+			w("| repetitions | every throughput and sync run %d times per client, the client order rotated each round (nobody always goes first); each row is that client's median run by records/s (fixed-rate runs once) |\n", rep.Rounds)
+		}
+	}
+	if len(rep.LingerPairs) > 0 {
+		w("| linger pairs | after the first throughput table, gregor ran it %d more times with its default batching and with the fixed linger of the second table, back to back (which first alternating): #9's saturation target |\n", len(rep.LingerPairs)/2)
 	}
 	w("\n")
 	for _, n := range rep.Build {
