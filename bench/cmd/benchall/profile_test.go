@@ -216,9 +216,9 @@ func TestProfileMarkdown(t *testing.T) {
 		mk("franz-go", 900, map[string]float64{catHarness: 0.1, catEncode: 0.1, catIO: 0.1, catGC: 0.3, catClient: 0.4}),
 	}}
 	got := profileVerdict(rep)
-	want := "In the profiled runs gregor used 0.600 µs CPU/record and franz-go 0.900: a ratio of 0.67× (target ≤ 0.50×). " +
-		"Net of the harness's own share (0.120 and 0.090 µs/rec), the ratio would be 0.59×. " +
-		"Reaching 0.50× means 0.150 µs/rec less; the categories furthest above half of franz-go's: " +
+	want := "In the profiled runs gregor used 0.600 µs CPU/record and franz-go 0.900: a ratio of 0.67× with the harness. " +
+		"Net of the harness's own share in these profiles (0.120 and 0.090 µs/rec), 0.59× (target ≤ 0.50×, judged net of the harness). " +
+		"Reaching 0.50× means 0.075 µs/rec less; the categories furthest above half of franz-go's: " +
 		"encoding (0.180 vs 0.090 µs, +0.135 over half), request I/O (0.120 vs 0.090 µs, +0.075 over half)."
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("verdict (-want +got):\n%s", d)
