@@ -144,6 +144,12 @@ func (m *FetchResponse) AppendTo(dst []byte, version int16) []byte {
 	return m.appendTo(dst, version, version >= 12)
 }
 
+// appendSegments is AppendTo leaving a hole for each records blob of at least
+// segMin bytes, recorded in segs (see AppendRequestSegments).
+func (m *FetchResponse) appendSegments(dst []byte, version int16, segs []Segment, segMin int) ([]byte, []Segment) {
+	return m.appendSegs(dst, version, version >= 12, segs, segMin)
+}
+
 // DecodeFrom resets m and decodes it at version; errors are recorded in r.
 // Fields absent at that version are left at their Kafka defaults.
 func (m *FetchResponse) DecodeFrom(r *Reader, version int16) {
@@ -470,6 +476,38 @@ func (m *FetchResponse) appendTo(dst []byte, version int16, flex bool) []byte {
 	return dst
 }
 
+func (m *FetchResponse) appendSegs(dst []byte, version int16, flex bool, segs []Segment, segMin int) ([]byte, []Segment) {
+	dst = AppendInt32(dst, m.ThrottleTimeMs)
+	if version >= 7 {
+		dst = AppendInt16(dst, m.ErrorCode)
+	}
+	if version >= 7 {
+		dst = AppendInt32(dst, m.SessionID)
+	}
+	dst = appendLen(dst, len(m.Responses), flex)
+	for i := range m.Responses {
+		dst, segs = m.Responses[i].appendSegs(dst, version, flex, segs, segMin)
+	}
+	if flex {
+		var tags uint32
+		if version >= 16 && len(m.NodeEndpoints) > 0 {
+			tags++
+		}
+		dst = AppendUvarint(dst, tags)
+		if version >= 16 && len(m.NodeEndpoints) > 0 {
+			dst = AppendUvarint(dst, 0)
+			mark := len(dst)
+			dst = append(dst, 0) // size, fixed by closeTag
+			dst = appendLen(dst, len(m.NodeEndpoints), flex)
+			for i := range m.NodeEndpoints {
+				dst = m.NodeEndpoints[i].appendTo(dst, version, flex)
+			}
+			dst = closeTag(dst, mark)
+		}
+	}
+	return dst, segs
+}
+
 func (m *FetchResponse) decodeFrom(r *Reader, version int16, flex bool) {
 	*m = FetchResponse{}
 	r.Field("FetchResponse.ThrottleTimeMs")
@@ -526,6 +564,23 @@ func (m *FetchResponseTopic) appendTo(dst []byte, version int16, flex bool) []by
 		dst = append(dst, 0) // no tagged fields
 	}
 	return dst
+}
+
+func (m *FetchResponseTopic) appendSegs(dst []byte, version int16, flex bool, segs []Segment, segMin int) ([]byte, []Segment) {
+	if version <= 12 {
+		dst = appendStr(dst, m.Topic, flex)
+	}
+	if version >= 13 {
+		dst = AppendUUID(dst, m.TopicID)
+	}
+	dst = appendLen(dst, len(m.Partitions), flex)
+	for i := range m.Partitions {
+		dst, segs = m.Partitions[i].appendSegs(dst, version, flex, segs, segMin)
+	}
+	if flex {
+		dst = append(dst, 0) // no tagged fields
+	}
+	return dst, segs
 }
 
 func (m *FetchResponseTopic) decodeFrom(r *Reader, version int16, flex bool) {
@@ -602,6 +657,59 @@ func (m *FetchResponsePartition) appendTo(dst []byte, version int16, flex bool) 
 		}
 	}
 	return dst
+}
+
+func (m *FetchResponsePartition) appendSegs(dst []byte, version int16, flex bool, segs []Segment, segMin int) ([]byte, []Segment) {
+	dst = AppendInt32(dst, m.PartitionIndex)
+	dst = AppendInt16(dst, m.ErrorCode)
+	dst = AppendInt64(dst, m.HighWatermark)
+	dst = AppendInt64(dst, m.LastStableOffset)
+	if version >= 5 {
+		dst = AppendInt64(dst, m.LogStartOffset)
+	}
+	dst = appendLen(dst, nullableLen(m.AbortedTransactions), flex)
+	for i := range m.AbortedTransactions {
+		dst = m.AbortedTransactions[i].appendTo(dst, version, flex)
+	}
+	if version >= 11 {
+		dst = AppendInt32(dst, m.PreferredReadReplica)
+	}
+	dst, segs = appendRecordsSeg(dst, m.Records, flex, true, segs, segMin)
+	if flex {
+		var tags uint32
+		if version >= 12 && m.DivergingEpoch != nil {
+			tags++
+		}
+		if version >= 12 && m.CurrentLeader != nil {
+			tags++
+		}
+		if version >= 12 && m.SnapshotID != nil {
+			tags++
+		}
+		dst = AppendUvarint(dst, tags)
+		if version >= 12 && m.DivergingEpoch != nil {
+			dst = AppendUvarint(dst, 0)
+			mark := len(dst)
+			dst = append(dst, 0) // size, fixed by closeTag
+			dst = m.DivergingEpoch.appendTo(dst, version, flex)
+			dst = closeTag(dst, mark)
+		}
+		if version >= 12 && m.CurrentLeader != nil {
+			dst = AppendUvarint(dst, 1)
+			mark := len(dst)
+			dst = append(dst, 0) // size, fixed by closeTag
+			dst = m.CurrentLeader.appendTo(dst, version, flex)
+			dst = closeTag(dst, mark)
+		}
+		if version >= 12 && m.SnapshotID != nil {
+			dst = AppendUvarint(dst, 2)
+			mark := len(dst)
+			dst = append(dst, 0) // size, fixed by closeTag
+			dst = m.SnapshotID.appendTo(dst, version, flex)
+			dst = closeTag(dst, mark)
+		}
+	}
+	return dst, segs
 }
 
 func (m *FetchResponsePartition) decodeFrom(r *Reader, version int16, flex bool) {

@@ -87,6 +87,12 @@ func (m *ProduceRequest) AppendTo(dst []byte, version int16) []byte {
 	return m.appendTo(dst, version, version >= 9)
 }
 
+// appendSegments is AppendTo leaving a hole for each records blob of at least
+// segMin bytes, recorded in segs (see AppendRequestSegments).
+func (m *ProduceRequest) appendSegments(dst []byte, version int16, segs []Segment, segMin int) ([]byte, []Segment) {
+	return m.appendSegs(dst, version, version >= 9, segs, segMin)
+}
+
 // DecodeFrom resets m and decodes it at version; errors are recorded in r.
 // Fields absent at that version are left at their Kafka defaults.
 func (m *ProduceRequest) DecodeFrom(r *Reader, version int16) {
@@ -127,6 +133,20 @@ func (m *ProduceRequest) appendTo(dst []byte, version int16, flex bool) []byte {
 	return dst
 }
 
+func (m *ProduceRequest) appendSegs(dst []byte, version int16, flex bool, segs []Segment, segMin int) ([]byte, []Segment) {
+	dst = appendNullableStr(dst, m.TransactionalID, flex)
+	dst = AppendInt16(dst, m.Acks)
+	dst = AppendInt32(dst, m.TimeoutMs)
+	dst = appendLen(dst, len(m.TopicData), flex)
+	for i := range m.TopicData {
+		dst, segs = m.TopicData[i].appendSegs(dst, version, flex, segs, segMin)
+	}
+	if flex {
+		dst = append(dst, 0) // no tagged fields
+	}
+	return dst, segs
+}
+
 func (m *ProduceRequest) decodeFrom(r *Reader, version int16, flex bool) {
 	*m = ProduceRequest{}
 	r.Field("ProduceRequest.TransactionalID")
@@ -165,6 +185,23 @@ func (m *ProduceRequestTopic) appendTo(dst []byte, version int16, flex bool) []b
 	return dst
 }
 
+func (m *ProduceRequestTopic) appendSegs(dst []byte, version int16, flex bool, segs []Segment, segMin int) ([]byte, []Segment) {
+	if version <= 12 {
+		dst = appendStr(dst, m.Name, flex)
+	}
+	if version >= 13 {
+		dst = AppendUUID(dst, m.TopicID)
+	}
+	dst = appendLen(dst, len(m.PartitionData), flex)
+	for i := range m.PartitionData {
+		dst, segs = m.PartitionData[i].appendSegs(dst, version, flex, segs, segMin)
+	}
+	if flex {
+		dst = append(dst, 0) // no tagged fields
+	}
+	return dst, segs
+}
+
 func (m *ProduceRequestTopic) decodeFrom(r *Reader, version int16, flex bool) {
 	*m = ProduceRequestTopic{}
 	if version <= 12 {
@@ -195,6 +232,15 @@ func (m *ProduceRequestPartition) appendTo(dst []byte, version int16, flex bool)
 		dst = append(dst, 0) // no tagged fields
 	}
 	return dst
+}
+
+func (m *ProduceRequestPartition) appendSegs(dst []byte, version int16, flex bool, segs []Segment, segMin int) ([]byte, []Segment) {
+	dst = AppendInt32(dst, m.Index)
+	dst, segs = appendRecordsSeg(dst, m.Records, flex, true, segs, segMin)
+	if flex {
+		dst = append(dst, 0) // no tagged fields
+	}
+	return dst, segs
 }
 
 func (m *ProduceRequestPartition) decodeFrom(r *Reader, version int16, flex bool) {

@@ -34,7 +34,10 @@ func emitAPI(a *api) ([]byte, error) {
 	e.topMethods(a.Response, false)
 	for _, s := range []*structDef{a.Request, a.Response} {
 		for _, st := range allStructs(s) {
-			e.appendFunc(st)
+			e.appendFunc(st, false)
+			if holdsRecords(st) {
+				e.appendFunc(st, true)
+			}
 			e.decodeFunc(st)
 		}
 	}
@@ -204,6 +207,14 @@ func (e *emitter) topMethods(s *structDef, request bool) {
 	e.p("\treturn m.appendTo(dst, version, %s)", flex)
 	e.p("}")
 	e.p("")
+	if holdsRecords(s) {
+		e.p("// appendSegments is AppendTo leaving a hole for each records blob of at least")
+		e.p("// segMin bytes, recorded in segs (see AppendRequestSegments).")
+		e.p("func (m *%s) appendSegments(dst []byte, version int16, segs []Segment, segMin int) ([]byte, []Segment) {", s.GoName)
+		e.p("\treturn m.appendSegs(dst, version, %s, segs, segMin)", flex)
+		e.p("}")
+		e.p("")
+	}
 	e.p("// DecodeFrom resets m and decodes it at version; errors are recorded in r.")
 	e.p("// Fields absent at that version are left at their Kafka defaults.")
 	e.p("func (m *%s) DecodeFrom(r *Reader, version int16) {", s.GoName)
@@ -226,9 +237,35 @@ func (e *emitter) topMethods(s *structDef, request bool) {
 	e.p("")
 }
 
-func (e *emitter) appendFunc(s *structDef) {
+// holdsRecords reports whether s, or a struct nested in it, has an untagged
+// records field: such structs get an appendSegs method too. Tagged fields do
+// not count: closeTag shifts a tagged field's bytes after encoding, which
+// would move a hole, so inside them blobs are always copied.
+func holdsRecords(s *structDef) bool {
+	for _, f := range s.Fields {
+		if f.tagged() {
+			continue
+		}
+		if f.Type == "records" && !f.Array && !f.isStruct() {
+			return true
+		}
+		if f.isStruct() && holdsRecords(f.Elem) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendFunc emits appendTo, or with seg appendSegs: the same encoding with
+// the segment list threaded through (by value, so that nothing escapes and
+// the segmented encoding does not allocate either).
+func (e *emitter) appendFunc(s *structDef, seg bool) {
 	a := e.a
-	e.p("func (m *%s) appendTo(dst []byte, version int16, flex bool) []byte {", s.GoName)
+	if seg {
+		e.p("func (m *%s) appendSegs(dst []byte, version int16, flex bool, segs []Segment, segMin int) ([]byte, []Segment) {", s.GoName)
+	} else {
+		e.p("func (m *%s) appendTo(dst []byte, version int16, flex bool) []byte {", s.GoName)
+	}
 	var tagged []*field
 	for _, f := range s.Fields {
 		if f.tagged() {
@@ -239,7 +276,11 @@ func (e *emitter) appendFunc(s *structDef) {
 		if c != "" {
 			e.p("if %s {", c)
 		}
-		e.encodeField(f, "m."+f.Name)
+		if seg {
+			e.encodeFieldSeg(f, "m."+f.Name)
+		} else {
+			e.encodeField(f, "m."+f.Name)
+		}
 		if c != "" {
 			e.p("}")
 		}
@@ -267,9 +308,43 @@ func (e *emitter) appendFunc(s *structDef) {
 		}
 		e.p("}")
 	}
-	e.p("return dst")
+	if seg {
+		e.p("return dst, segs")
+	} else {
+		e.p("return dst")
+	}
 	e.p("}")
 	e.p("")
+}
+
+// encodeFieldSeg is encodeField in appendSegs: records blobs may become
+// segments, nested structs holding records recurse with the segment list,
+// everything else is encoded (copied) as in appendTo.
+func (e *emitter) encodeFieldSeg(f *field, x string) {
+	switch {
+	case f.isStruct() && holdsRecords(f.Elem) && f.Array:
+		e.p("%s", arrayLen(f, x, nullCond(f, e.a)))
+		e.p("for i := range %s {", x)
+		e.p("dst, segs = %s[i].appendSegs(dst, version, flex, segs, segMin)", x)
+		e.p("}")
+	case f.isStruct() && holdsRecords(f.Elem):
+		e.p("dst, segs = %s.appendSegs(dst, version, flex, segs, segMin)", x)
+	case f.Type == "records" && !f.Array && !f.isStruct():
+		e.p("dst, segs = appendRecordsSeg(dst, %s, flex, %s, segs, segMin)", x, nullCond(f, e.a))
+	default:
+		e.encodeField(f, x)
+	}
+}
+
+// arrayLen returns the statement writing array x's count.
+func arrayLen(f *field, x, nc string) string {
+	switch nc {
+	case "false":
+		return fmt.Sprintf("dst = appendLen(dst, len(%s), flex)", x)
+	case "true":
+		return fmt.Sprintf("dst = appendLen(dst, nullableLen(%s), flex)", x)
+	}
+	return fmt.Sprintf("if %s {\ndst = appendLen(dst, nullableLen(%s), flex)\n} else {\ndst = appendLen(dst, len(%s), flex)\n}", nc, x, x)
 }
 
 func sortByTag(fs []*field) {
@@ -353,14 +428,7 @@ func (e *emitter) encodeField(f *field, x string) {
 	case f.isStruct() && !f.Array:
 		e.p("dst = %s.appendTo(dst, version, flex)", x)
 	case f.Array:
-		switch nc {
-		case "false":
-			e.p("dst = appendLen(dst, len(%s), flex)", x)
-		case "true":
-			e.p("dst = appendLen(dst, nullableLen(%s), flex)", x)
-		default:
-			e.p("if %s {\ndst = appendLen(dst, nullableLen(%s), flex)\n} else {\ndst = appendLen(dst, len(%s), flex)\n}", nc, x, x)
-		}
+		e.p("%s", arrayLen(f, x, nc))
 		if f.isStruct() {
 			e.p("for i := range %s {", x)
 			e.p("dst = %s[i].appendTo(dst, version, flex)", x)
