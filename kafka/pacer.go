@@ -179,7 +179,8 @@ func (pc *pacer) minBytes(now time.Time, inflight, batchMax int, floor time.Dura
 // awaited by ProduceSync if woken now: every in-flight slot is taken, or
 // (adaptive policy) pacerUrgentInFlight requests are in flight. Either way
 // a request is in flight, and its completion wakes the sender (after
-// decrementing inflight), so an append seen before that decrement is
+// decrementing inflight; the batch is queued, response.go), so an append
+// seen before that decrement is
 // drained by the round the completion starts: skipping the wake cannot
 // strand the record.
 func (p *partition) urgentHeld(c *Client) bool {

@@ -47,9 +47,21 @@ func (pr *produceReq) done(resp wire.Response, err error) {
 		}
 	}
 	s.inflight.Add(-1)
-	s.wakeUp()
+	// The freed slot matters only to a sender with batches waiting (held
+	// while the request was in flight, or requeued above): waking an idle
+	// one cost every ProduceSync round trip a futex wake and a goroutine
+	// that found nothing to do (and, racing the next caller's sendNow for
+	// runMu, sometimes took the send off the caller). A batch queued after
+	// these loads wakes its sender itself (a new batch does; a record
+	// joining an open one finds it counted here).
+	if s.hasQueued() {
+		s.wakeUp()
+	}
 	for _, p := range pr.parts {
-		p.wake() // a partition may have moved to another broker meanwhile
+		// A partition may have moved to another broker meanwhile.
+		if ps := p.sender.Load(); ps != nil && ps != s && p.acc.HasQueued() {
+			ps.wakeUp()
+		}
 	}
 	// ProduceSync callers whose batches completed above get their result
 	// here, after the sender was woken (it drains the next request while

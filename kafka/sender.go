@@ -77,6 +77,17 @@ func (c *Client) startSender(s *sender) {
 	go s.run()
 }
 
+// hasQueued reports whether any of the sender's partitions has a batch
+// waiting to be sent (batch.Partition.HasQueued: one atomic load each).
+func (s *sender) hasQueued() bool {
+	for _, p := range *s.parts.Load() {
+		if p.acc.HasQueued() {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *sender) wakeUp() {
 	select {
 	case s.wake <- struct{}{}:

@@ -67,6 +67,7 @@ func (p *Partition[T]) insertSealed(b *Batch[T]) {
 	p.q = append(p.q, nil)
 	copy(p.q[i+1:], p.q[i:])
 	p.q[i] = b
+	p.nq.Store(int32(len(p.q)))
 }
 
 // OutOfOrder handles OUT_OF_ORDER_SEQUENCE_NUMBER: usually an earlier

@@ -3,6 +3,7 @@ package batch
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gregorkafka/gregor/kafka/wire"
@@ -18,8 +19,9 @@ type Partition[T Item] struct {
 	cfg    *Config
 	onDone func(*Batch[T])
 
-	q   []*Batch[T] // the deque
-	out []*Batch[T] // sealed, not yet emitted, ascending ord
+	q   []*Batch[T]  // the deque
+	out []*Batch[T]  // sealed, not yet emitted, ascending ord
+	nq  atomic.Int32 // len(q), readable without mu (HasQueued)
 
 	// Sizes a new batch's buffers are given up front, instead of growing
 	// by doubling (a copy of the whole batch each time): the largest of
@@ -97,6 +99,7 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 		}
 		b.Items = b.items.s
 		p.q = append(p.q, b)
+		p.nq.Store(int32(len(p.q)))
 		opened = true
 	}
 	if bb := b.builder; maxSize >= 0 {
@@ -299,7 +302,14 @@ func (p *Partition[T]) popHead() {
 	if len(p.q) == 0 {
 		p.q = p.q[:0:0] // let the array go; Append reallocates a small one
 	}
+	p.nq.Store(int32(len(p.q)))
 }
+
+// HasQueued reports, without the mutex, whether any batch waits in the
+// deque (open, never sent, or to be resent): a response that frees an
+// in-flight slot need not wake a sender with nothing to send. A batch
+// queued after the load wakes the sender itself (Append reports opened).
+func (p *Partition[T]) HasQueued() bool { return p.nq.Load() > 0 }
 
 // send marks b handed to a connection: from here on the broker may get it,
 // so Sent is set even if the caller's send then fails (a failure of
