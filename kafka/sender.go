@@ -43,6 +43,7 @@ type sender struct {
 	start    int          // round-robin start index (under runMu)
 	conn     *conn.Conn   // under runMu
 	pace     pacer        // adaptive batching (pacer.go); under runMu
+	rounds   atomic.Int64 // work rounds run by the goroutine (tests: wake-ups)
 }
 
 func newSender(c *Client, id int32) *sender {
@@ -124,6 +125,7 @@ func (s *sender) run() {
 	timer.Stop()
 	for {
 		s.runMu.Lock()
+		s.rounds.Add(1)
 		next := s.work(time.Now())
 		if !next.IsZero() {
 			s.armedAt.Store(next.UnixNano())
