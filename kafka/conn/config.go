@@ -46,6 +46,11 @@ type Config struct {
 	// rejects the connection. Defaults "gregor" and the module version
 	// (characters outside the pattern replaced, "unknown" if none).
 	SoftwareName, SoftwareVersion string
+
+	// writeGrace is how long the reader waits for a segmented request's
+	// write to finish once its response arrived (gather.go). Default
+	// defaultWriteGrace; tests shorten it.
+	writeGrace time.Duration
 }
 
 const (
@@ -68,6 +73,9 @@ func (cfg *Config) withDefaults() Config {
 	}
 	if c.MaxInFlight <= 0 {
 		c.MaxInFlight = defaultMaxInFlight
+	}
+	if c.writeGrace <= 0 {
+		c.writeGrace = defaultWriteGrace
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

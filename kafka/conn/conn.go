@@ -29,6 +29,10 @@ type Conn struct {
 	nc   net.Conn
 	log  *zap.Logger
 
+	// gather is set when nc is a plain *net.TCPConn: large records blobs
+	// are then written from the caller's memory with writev (gather.go).
+	gather bool
+
 	// versions and apiResp are written during Dial before the Conn is
 	// returned, read-only after.
 	versions *wire.Versions
@@ -46,6 +50,7 @@ type Conn struct {
 	wake       chan struct{} // 1-slot: queue is non-empty
 	dead       chan struct{} // closed by kill
 	writerDone chan struct{}
+	wrote      chan struct{} // 1-slot: a segmented request was written
 	wg         sync.WaitGroup
 
 	// mu guards the fields below; it is held only for slice and flag
@@ -66,9 +71,15 @@ type request struct {
 	corr     int32
 	noResp   bool
 	req      wire.Request
-	frame    *[]byte
+	frame    *frame
 	done     func(wire.Response, error)
 	deadline time.Time
+
+	// segmented is set when the frame references the caller's memory;
+	// written is set by the writer once such a frame is written, and the
+	// reader completes the request only after that (awaitWritten).
+	segmented bool
+	written   atomic.Bool
 }
 
 // Dial connects to addr, performs the TLS handshake if cfg.TLS is set,
@@ -127,8 +138,10 @@ func newConn(addr string, nc net.Conn, cfg Config) *Conn {
 		wake:       make(chan struct{}, 1),
 		dead:       make(chan struct{}),
 		writerDone: make(chan struct{}),
+		wrote:      make(chan struct{}, 1),
 		clientID:   &cfg.ClientID,
 	}
+	_, c.gather = nc.(*net.TCPConn)
 	c.wg.Add(2)
 	go c.writeLoop()
 	go c.readLoop()
@@ -190,11 +203,21 @@ func (c *Conn) Close() error {
 // goroutine once written. done must be quick; it may call Send on this
 // Conn only if it does not wait for a slot (the reader frees slots).
 // When Send returns an error, done is never called.
+//
+// Lifetime: on a plain TCP connection, records blobs of a request (Produce
+// batches) of at least 4 KiB are not copied: the connection writes them
+// from req's memory. The blobs must therefore stay unchanged until done is
+// called; req's other fields may change once Send returns. done is never
+// called before the request's bytes are all written: a response that
+// arrives earlier (a broker cannot answer what it has not read) kills the
+// connection with ErrEarlyResponse, and on a dead connection requests are
+// failed only after the writer stopped. When Send returns an error nothing
+// is referenced any more.
 func (c *Conn) Send(ctx context.Context, req wire.Request, v int16, done func(wire.Response, error)) error {
 	if max, ok := c.Version(req.Key()); !ok || v > max || v < 0 {
 		return fmt.Errorf("%w: %s v%d at %s (negotiated max %d)", ErrUnsupportedAPI, wire.APIName(req.Key()), v, c.addr, max)
 	}
-	return c.send(ctx, req, v, done)
+	return c.send(ctx, req, v, done, c.gather)
 }
 
 // hintFor returns the frame size hint of an API key.
@@ -205,7 +228,9 @@ func (c *Conn) hintFor(key int16) *atomic.Int32 {
 	return &c.otherHint
 }
 
-func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wire.Response, error)) error {
+// send queues req; with gather its large records blobs are referenced
+// rather than copied (see Send's lifetime rule).
+func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wire.Response, error), gather bool) error {
 	select {
 	case c.slots <- struct{}{}:
 	default:
@@ -223,12 +248,13 @@ func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wi
 	}
 	frame := getFrame()
 	hint := c.hintFor(req.Key())
-	if h := int(hint.Load()); cap(*frame) < h {
-		*frame = make([]byte, 0, h+h/8)
+	if h := int(hint.Load()); cap(frame.head) < h {
+		frame.head = make([]byte, 0, h+h/8)
 	}
-	*frame = wire.AppendRequest((*frame)[:0], req, v, 0, c.clientID)
-	hint.Store(int32(min(len(*frame), maxPooledFrame)))
-	r := &request{key: req.Key(), ver: v, noResp: noResp, req: req, frame: frame, done: done}
+	c.encode(frame, req, v, gather)
+	// The hint is the head's size: segments are not in the pooled buffer.
+	hint.Store(int32(min(len(frame.head), maxPooledFrame)))
+	r := &request{key: req.Key(), ver: v, noResp: noResp, req: req, frame: frame, done: done, segmented: len(frame.segs) > 0}
 
 	c.mu.Lock()
 	if c.closed {
@@ -240,13 +266,13 @@ func (c *Conn) send(ctx context.Context, req wire.Request, v int16, done func(wi
 	}
 	c.corr++
 	r.corr = c.corr
-	setCorrelation(*frame, r.corr)
+	setCorrelation(frame.head, r.corr)
 	r.deadline = time.Now().Add(c.cfg.RequestTimeout)
 	// An idle connection (nothing being written, queued or awaiting a
 	// response) takes the frame straight from this goroutine: no wake of
 	// the writer goroutine on the latency path (io.go writeDirect says
 	// why only then).
-	direct := !noResp && !c.writing && len(c.queue) == 0 && len(c.waiting) == 0 && len(*frame) < directWriteLimit
+	direct := !noResp && !c.writing && len(c.queue) == 0 && len(c.waiting) == 0 && !r.segmented && len(frame.head) < directWriteLimit
 	if direct {
 		c.writing = true
 	} else {
@@ -277,7 +303,9 @@ func (c *Conn) wakeWriter() {
 
 // Do sends req at the negotiated version and waits for the response or
 // ctx. If ctx ends after the request was written, Do returns ctx's error
-// and the response is discarded when it arrives.
+// and the response is discarded when it arrives. Do always copies req
+// into its frame: it may return before the write, and then nothing of the
+// caller's may still be read.
 func (c *Conn) Do(ctx context.Context, req wire.Request) (wire.Response, error) {
 	v, ok := c.Version(req.Key())
 	if !ok {
@@ -293,7 +321,7 @@ type result struct {
 
 func (c *Conn) roundTrip(ctx context.Context, req wire.Request, v int16) (wire.Response, error) {
 	ch := make(chan result, 1)
-	if err := c.send(ctx, req, v, func(r wire.Response, err error) { ch <- result{r, err} }); err != nil {
+	if err := c.send(ctx, req, v, func(r wire.Response, err error) { ch <- result{r, err} }, false); err != nil {
 		return nil, err
 	}
 	select {

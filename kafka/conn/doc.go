@@ -10,7 +10,10 @@
 //   - the writer takes every request queued since its last write and writes
 //     them in as few Write calls as possible (frames under 64 KiB are copied
 //     into one buffer; larger ones are written from their own), so a burst
-//     of small requests costs one syscall. A small request (under 16 KiB)
+//     of small requests costs one syscall. On a plain TCP connection a
+//     large Produce frame is a small head plus its record batches,
+//     referenced where the producer sealed them, and goes out with one
+//     writev (gather.go; Send's lifetime rule). A small request (under 16 KiB)
 //     that finds the connection idle (nothing being written or queued, no
 //     response awaited) is not queued: Send writes it itself, sparing a
 //     lone request (ProduceSync, metadata) the writer's wake-up;

@@ -28,6 +28,11 @@ var (
 	// ErrCorrelation is the Cause when a response's correlation id is not
 	// the one of the oldest outstanding request (or nothing is outstanding).
 	ErrCorrelation = errors.New("conn: correlation id mismatch")
+	// ErrEarlyResponse is the Cause when a response arrives for a request
+	// the connection has not finished writing: a broker answers only what
+	// it has read, so the peer is broken, and completing the request would
+	// hand its caller back memory that is still being written from.
+	ErrEarlyResponse = errors.New("conn: response before its request was written")
 	// ErrHandshake is the Cause when the broker's ApiVersions answer is an
 	// error or unusable.
 	ErrHandshake = errors.New("conn: api versions handshake failed")

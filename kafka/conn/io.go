@@ -46,7 +46,7 @@ const directWriteLimit = 16 << 10
 // inside Send. Frames queued meanwhile are handed to the writer.
 func (c *Conn) writeDirect(r *request) {
 	c.nc.SetWriteDeadline(time.Now().Add(c.cfg.RequestTimeout))
-	err := c.write(*r.frame)
+	err := c.write(r.frame.head)
 	putFrame(r.frame)
 	r.frame = nil
 	if err != nil {
@@ -69,13 +69,15 @@ func (c *Conn) releaseWrite() {
 
 // writeLoop owns the socket's write side while it writes. It takes
 // everything queued since its last write (one lock acquisition per batch,
-// not per request) and writes it with as few Write calls as coalesceLimit
-// allows.
+// not per request) and writes it with as few writes as coalesceLimit
+// allows (frameWriter). A segmented request ends a write: it is marked
+// written as soon as its bytes are, so the reader, which must not complete
+// it before (awaitWritten), never waits for the requests behind it.
 func (c *Conn) writeLoop() {
 	defer c.wg.Done()
 	defer close(c.writerDone)
 	var spare []*request
-	wbuf := make([]byte, 0, coalesceLimit)
+	w := newFrameWriter(c.nc)
 	for {
 		select {
 		case <-c.wake:
@@ -96,29 +98,22 @@ func (c *Conn) writeLoop() {
 
 		c.nc.SetWriteDeadline(time.Now().Add(c.cfg.RequestTimeout))
 		var err error
-		wbuf = wbuf[:0]
 		for _, r := range batch {
-			f := *r.frame
-			if len(f) >= coalesceLimit {
-				if err = c.write(wbuf); err != nil {
-					break
-				}
-				wbuf = wbuf[:0]
-				if err = c.write(f); err != nil {
-					break
-				}
-				continue
+			if err = w.add(r.frame); err != nil {
+				break
 			}
-			if len(wbuf)+len(f) > coalesceLimit {
-				if err = c.write(wbuf); err != nil {
+			if r.segmented {
+				if err = w.flush(); err != nil {
 					break
 				}
-				wbuf = wbuf[:0]
+				r.written.Store(true)
+				c.notifyWritten()
 			}
-			wbuf = append(wbuf, f...)
 		}
 		if err == nil {
-			err = c.write(wbuf)
+			err = w.flush()
+		} else {
+			w.flush() // drops the references; the socket is broken anyway
 		}
 		if err != nil {
 			c.kill(&Error{Addr: c.addr, Op: "write", Kind: ErrConnClosed, Cause: err})
@@ -202,6 +197,16 @@ func (c *Conn) readOne(br *bufio.Reader) bool {
 		c.kill(&Error{Addr: c.addr, Op: "read", Kind: ErrConnClosed,
 			Cause: fmt.Errorf("%w: unsolicited response", ErrCorrelation)})
 		return false
+	}
+	if r.segmented {
+		if err := c.awaitWritten(r); err != nil {
+			// r's memory may still be read: fail it only once the
+			// writer stopped (kill closes the socket under it).
+			c.kill(err)
+			<-c.writerDone
+			c.complete(r, nil, err)
+			return false
+		}
 	}
 
 	resp, err := c.decode(r, frame)
@@ -288,6 +293,9 @@ func (c *Conn) failHead(headErr *Error, othersCause ...error) {
 	c.mu.Unlock()
 	c.kill(&Error{Addr: c.addr, Op: headErr.Op, Kind: ErrConnClosed, Cause: cause})
 	if r != nil {
+		if r.segmented && !r.written.Load() {
+			<-c.writerDone // see Send's lifetime rule
+		}
 		c.complete(r, nil, headErr)
 	}
 }
