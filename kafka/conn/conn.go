@@ -51,6 +51,7 @@ type Conn struct {
 	dead       chan struct{} // closed by kill
 	writerDone chan struct{}
 	wrote      chan struct{} // 1-slot: a segmented request was written
+	graceTimer *time.Timer   // the reader's, for awaitWritten
 	wg         sync.WaitGroup
 
 	// mu guards the fields below; it is held only for slice and flag

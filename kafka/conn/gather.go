@@ -161,7 +161,17 @@ func (c *Conn) awaitWritten(r *request) error {
 	if r.written.Load() {
 		return nil
 	}
-	t := time.NewTimer(c.cfg.writeGrace)
+	// The reader often gets here: on loopback the broker's answer can
+	// arrive while the writer is still returning from its writev. The
+	// timer is the reader's own and reused (Reset and Stop leave no stale
+	// tick since Go 1.23), so waiting does not allocate.
+	t := c.graceTimer
+	if t == nil {
+		t = time.NewTimer(c.cfg.writeGrace)
+		c.graceTimer = t
+	} else {
+		t.Reset(c.cfg.writeGrace)
+	}
 	defer t.Stop()
 	for {
 		select {
