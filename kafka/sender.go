@@ -44,10 +44,14 @@ type sender struct {
 	conn     *conn.Conn   // under runMu
 	pace     pacer        // adaptive batching (pacer.go); under runMu
 	rounds   atomic.Int64 // work rounds run by the goroutine (tests: wake-ups)
+	// timer wakes the goroutine at the round's next deadline. The
+	// goroutine selects on it; whoever holds runMu arms it (sendNow too).
+	timer *time.Timer
 }
 
 func newSender(c *Client, id int32) *sender {
-	s := &sender{c: c, id: id, wake: make(chan struct{}, 1)}
+	s := &sender{c: c, id: id, wake: make(chan struct{}, 1), timer: time.NewTimer(time.Hour)}
+	s.timer.Stop()
 	s.parts.Store(new([]*partition))
 	return s
 }
@@ -121,8 +125,7 @@ func (s *sender) remove(p *partition) {
 
 func (s *sender) run() {
 	defer s.c.sendWG.Done()
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	timer := s.timer
 	for {
 		s.runMu.Lock()
 		s.rounds.Add(1)
@@ -395,11 +398,19 @@ func (s *sender) sendNow() bool {
 	s.inline = true
 	next := s.work(time.Now())
 	s.inline = false
-	s.runMu.Unlock()
 	if !next.IsZero() {
 		if a := s.armedAt.Load(); a == 0 || next.UnixNano() < a {
-			s.wakeUp() // the goroutine arms its timer
+			// Arm the goroutine's timer from here, under runMu as the
+			// goroutine arms it: waking the goroutine to do it cost
+			// a futex wake per call whenever its last round had
+			// disarmed the timer (nothing in flight then, and the
+			// sent batch's delivery deadline is a wake time). If the
+			// goroutine is between a wake and its timer.Stop, it
+			// cancels this, then runs a round that arms it again.
+			s.armedAt.Store(next.UnixNano())
+			s.timer.Reset(time.Until(next))
 		}
 	}
+	s.runMu.Unlock()
 	return true
 }
