@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"errors"
+	"math"
 	"sync"
 	"time"
 
@@ -181,6 +182,10 @@ func (c *Client) runCallbacks(p *partition) {
 func (c *Client) completeBatch(p *partition, b *batch.Batch[entry]) {
 	err := c.batchError(b)
 	var n, bytes [2]int64 // per flush generation
+	// Stamped records of a batch mostly share their millisecond (the
+	// clock ticks every millisecond under load): build each time.Time once.
+	var lastTs int64 = math.MinInt64
+	var lastTime time.Time
 	for i := range b.Items {
 		it := &b.Items[i]
 		own, report := it.claim()
@@ -200,9 +205,15 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[entry]) {
 				r.Offset = b.BaseOffset + int64(i)
 			}
 			if b.LogAppendTime >= 0 {
-				r.Timestamp = time.UnixMilli(b.LogAppendTime)
+				if lastTs != b.LogAppendTime {
+					lastTs, lastTime = b.LogAppendTime, time.UnixMilli(b.LogAppendTime)
+				}
+				r.Timestamp = lastTime
 			} else if it.stamped {
-				r.Timestamp = time.UnixMilli(it.ts)
+				if it.ts != lastTs {
+					lastTs, lastTime = it.ts, time.UnixMilli(it.ts)
+				}
+				r.Timestamp = lastTime
 			}
 		}
 		c.deliver(*it, err)

@@ -248,3 +248,45 @@ func TestProduceSyncInlineSendAcrossReconnect(t *testing.T) {
 		t.Fatalf("stored %d records, want 151", got)
 	}
 }
+
+// completeBatch sets each record's offset, partition and, for records the
+// Client stamped, the timestamp it wrote (records of one batch may carry
+// different milliseconds), or the broker's log-append time for all.
+func TestCompleteBatchSetsRecordFields(t *testing.T) {
+	f := newCBFixture(t)
+	var got []Record
+	cb := func(r *Record, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		got = append(got, *r)
+	}
+	mk := func(ts int64, stamped bool) entry {
+		e := f.entry(cb, nil)
+		e.ts, e.stamped = ts, stamped
+		if !stamped {
+			e.rec.Timestamp = time.UnixMilli(ts)
+		}
+		return e
+	}
+	b := &batch.Batch[entry]{BaseOffset: 100, LogAppendTime: -1,
+		Items: []entry{mk(1000, true), mk(1000, true), mk(1001, true), mk(5, false), mk(1001, true)}}
+	f.c.completeBatch(f.p, b)
+	wantTs := []int64{1000, 1000, 1001, 5, 1001}
+	for i, r := range got {
+		if r.Offset != 100+int64(i) || r.Partition != f.p.id || r.Timestamp.UnixMilli() != wantTs[i] {
+			t.Errorf("record %d: offset %d partition %d ts %d; want %d, %d, %d", i, r.Offset, r.Partition, r.Timestamp.UnixMilli(), 100+i, f.p.id, wantTs[i])
+		}
+	}
+	got = nil
+	b = &batch.Batch[entry]{BaseOffset: 7, LogAppendTime: 42_000, Items: []entry{mk(1000, true), mk(5, false)}}
+	f.c.completeBatch(f.p, b)
+	for i, r := range got {
+		if r.Timestamp.UnixMilli() != 42_000 {
+			t.Errorf("log-append batch, record %d: ts %d, want 42000", i, r.Timestamp.UnixMilli())
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d callbacks, want 2", len(got))
+	}
+}
