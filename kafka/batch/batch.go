@@ -136,21 +136,6 @@ func (b *Batch[T]) Size() int {
 	return 0
 }
 
-var builderPool = sync.Pool{New: func() any { return new(wire.BatchBuilder) }}
-
-func getBuilder() *wire.BatchBuilder {
-	b := builderPool.Get().(*wire.BatchBuilder)
-	b.Reset()
-	return b
-}
-
-func putBuilder(b *wire.BatchBuilder) {
-	if b == nil || b.Cap() == 0 || b.Cap() > maxPooledBuffer {
-		return // nothing worth keeping (Finish took the buffer), or too big to pin
-	}
-	builderPool.Put(b)
-}
-
 // maxPooledBuffer bounds the buffers kept for reuse.
 const maxPooledBuffer = 4 << 20
 
@@ -175,7 +160,7 @@ func (b *Batch[T]) Release() {
 			clear(b.Items)
 			ib.s = b.Items[:0]
 			b.Items = nil
-			itemPool.Put(ib)
+			putItems(ib)
 		}
 	}
 	if b.Bytes == nil || cap(b.Bytes) > maxPooledBuffer {
@@ -191,7 +176,7 @@ func (b *Batch[T]) Release() {
 	bb := new(wire.BatchBuilder)
 	bb.ResetWith(b.Bytes)
 	b.Bytes = nil
-	builderPool.Put(bb)
+	putBuilder(bb)
 }
 
 // box carries a slice to and from a sync.Pool (a pointer, so Put does not
@@ -209,8 +194,6 @@ func getBox[T any](pool *sync.Pool) *box[T] {
 }
 
 var (
-	// itemPool recycles batches' Items arrays.
-	itemPool sync.Pool
 	// outPool recycles the buffers of compressed batches, apart from
 	// the builders' (a compressed batch is a fraction of its records'
 	// size: as a builder buffer it would only be regrown).
@@ -220,9 +203,10 @@ var (
 // maxPooledItems bounds the item arrays kept for reuse.
 const maxPooledItems = 1 << 16
 
-// encode appends items to a fresh builder.
-func encode[T Item](items []T) *wire.BatchBuilder {
-	bb := getBuilder()
+// encode appends items to a fresh builder with room for size bytes of
+// records.
+func encode[T Item](items []T, size int) *wire.BatchBuilder {
+	bb := getBuilder(size, size)
 	for _, it := range items {
 		ts, k, v, h := it.Fields()
 		bb.Append(ts, k, v, h)

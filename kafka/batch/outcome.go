@@ -157,7 +157,7 @@ func (p *Partition[T]) Split(b *Batch[T], err error) bool {
 	limit := min(p.cfg.MaxBytes, b.size/2)
 	var pieces []*Batch[T]
 	start := 0
-	bb := getBuilder()
+	bb := getBuilder(limit, limit)
 	flush := func(end int) {
 		piece := &Batch[T]{
 			Items: b.Items[start:end:end], Created: b.Created, ProducerID: b.ProducerID, Epoch: b.Epoch,

@@ -91,12 +91,12 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 		}
 	}
 	if b == nil {
-		b = &Batch[T]{Created: now, state: stateOpen, builder: getBuilder(), ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
-		b.builder.Grow(min(p.hintBytes+p.hintBytes/4, p.cfg.MaxBytes))
-		b.items = getBox[T](&itemPool)
-		if want := p.hintItems + p.hintItems/4; cap(b.items.s) < want {
-			b.items.s = make([]T, 0, want)
-		}
+		b = &Batch[T]{Created: now, state: stateOpen, ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
+		// A batch holds at most MaxBytes, header included: buffers of
+		// full batches are all that size, so any of them serves any.
+		room := max(p.cfg.MaxBytes-wire.RecordBatchOverhead, 0)
+		b.builder = getBuilder(min(p.hintBytes+p.hintBytes/4, room), room)
+		b.items = getItems[T](max(p.hintItems+p.hintItems/4, 1))
 		b.Items = b.items.s
 		p.q = append(p.q, b)
 		p.nq.Store(int32(len(p.q)))
@@ -108,11 +108,26 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 		// once to at most MaxBytes instead of 2x (a 1 MiB batch became
 		// a 2 MiB buffer, zeroed, the whole copy for nothing).
 		if need := bb.Size() + maxSize; need > bb.Cap() {
-			bb.Grow(max(min(2*bb.Cap(), p.cfg.MaxBytes), need) - bb.Size())
+			// From the pools, like a new batch's buffer; the old
+			// one goes back.
+			room := max(p.cfg.MaxBytes-wire.RecordBatchOverhead, 0)
+			nb := getBuilder(max(min(2*bb.Cap(), p.cfg.MaxBytes), need)-wire.RecordBatchOverhead, room)
+			bb.Exchange(nb)
+			putBuilder(nb)
 		}
 	}
 	p.appended += int64(b.builder.Append(ts, key, value, headers))
 	total = p.appended
+	if len(b.Items) == cap(b.Items) && b.items != nil {
+		// A bigger array from the pools (append would allocate one and
+		// drop this one); this one goes back, cleared.
+		nb := getItems[T](2 * max(cap(b.Items), 8))
+		nb.s = append(nb.s[:0], b.Items...)
+		clear(b.Items)
+		b.items.s = b.Items[:0]
+		putItems(b.items)
+		b.items, b.Items = nb, nb.s
+	}
 	b.Items = append(b.Items, it)
 	if urgent {
 		b.urgent = true
@@ -350,8 +365,9 @@ func (p *Partition[T]) seal(b *Batch[T]) *wire.BatchBuilder {
 		return nil
 	}
 	if len(kept) != n {
+		size := len(b.builder.Records()) // an upper bound for the kept items
 		putBuilder(b.builder)
-		b.builder = encode(kept)
+		b.builder = encode(kept, size)
 	}
 	b.ord = p.nextOrd
 	p.nextOrd += int64(len(kept))

@@ -130,6 +130,17 @@ func (b *BatchBuilder) ResetWith(buf []byte) {
 	b.baseTs, b.maxTs = 0, 0
 }
 
+// Exchange moves b's records into o's buffer and gives o b's old buffer,
+// emptied: a builder outgrowing its buffer takes a pooled bigger one
+// instead of allocating, and the old one goes back to the pool. o must be
+// empty with room for b's bytes (o.Cap() >= b.Size()), or its buffer is
+// reallocated.
+func (b *BatchBuilder) Exchange(o *BatchBuilder) {
+	nb := append(o.buf[:0], b.buf...)
+	o.buf, b.buf = b.buf[:0], nb
+	o.n, o.baseTs, o.maxTs = 0, 0, 0
+}
+
 // NumRecords returns how many records have been appended.
 func (b *BatchBuilder) NumRecords() int { return int(b.n) }
 
