@@ -59,8 +59,9 @@ var builders classPool // *wire.BatchBuilder
 // stash keeps a few big builders out of the garbage collector's reach: a
 // sync.Pool is emptied by every other GC cycle (every ~35 ms at a
 // saturating producer), and ~12% of full batches then allocated and
-// zeroed a new MiB. Entries unused for stashMaxIdle are dropped, so a
-// producer that went quiet does not pin them.
+// zeroed a new MiB. Entries unused for stashMaxIdle are dropped when a
+// builder is next stashed; a process that stops producing altogether keeps
+// at most stashSlots buffers (8 MiB with 1 MiB batches).
 var stash struct {
 	mu      sync.Mutex
 	entries []stashEntry
