@@ -236,12 +236,30 @@ func (c *Client) routeAt(t *topicState, parts []*partition, e entry, encoded int
 	if e.p != nil && e.p.stop != nil {
 		e.p.part.Store(part) // for cancelRecord, the only reader
 	}
-	opened, filled, total := part.acc.AppendSized(e, e.ts, r.Key, r.Value, r.Headers, encoded, now, urgent)
+	var opened, filled bool
+	var total int64
 	if useSticky {
+		share := int64(c.cfg.batchMaxBytes - wire.RecordBatchOverhead)
+		var appended bool
+		opened, filled, total, appended = part.acc.AppendOrMove(e, e.ts, r.Key, r.Value, r.Headers, encoded, now, urgent)
+		if !appended {
+			// The sticky partition's batch is full (now closed): move
+			// on before opening a batch there for this one record.
+			t.sticky.onAppend(parts, idx, total, true, share)
+			part.wake() // the closed batch may go
+			idx = t.sticky.partition(parts)
+			part = parts[idx]
+			if e.p != nil && e.p.stop != nil {
+				e.p.part.Store(part)
+			}
+			opened, filled, total = part.acc.AppendSized(e, e.ts, r.Key, r.Value, r.Headers, encoded, now, urgent)
+		}
 		// The bytes records really added: counting an upper bound (or
 		// a batch header per record, as before) moved on after ~60 % of
 		// a batch, leaving the rest of the batch to go half empty.
-		t.sticky.onAppend(parts, idx, total, filled, int64(c.cfg.batchMaxBytes-wire.RecordBatchOverhead))
+		t.sticky.onAppend(parts, idx, total, filled, share)
+	} else {
+		opened, filled, total = part.acc.AppendSized(e, e.ts, r.Key, r.Value, r.Headers, encoded, now, urgent)
 	}
 	// A ProduceSync record wakes the sender only if it could go now: while
 	// a request is in flight the sender holds it for the response anyway

@@ -314,7 +314,11 @@ func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time, minBy
 			}
 			dp.MinBytes = 0
 		}
-		if i >= n && pr.has(p) {
+		if i >= n && (pr.has(p) || !dp.Flush && p.topic.sticky.cur.Load() == p.id) {
+			// Nor the partition keyless records are filling now: its
+			// batch fills by itself in moments, and cutting it for a
+			// ride would leave it half empty (just after a sticky
+			// switch, with one record).
 			continue
 		}
 		dp.MaxBytes = room

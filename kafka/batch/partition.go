@@ -78,6 +78,23 @@ func (p *Partition[T]) Append(it T, ts int64, key, value []byte, headers []wire.
 // appended to the partition so far, this record included: a sticky
 // partitioner measures its share from it without a shared counter.
 func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []wire.RecordHeader, maxSize int, now time.Time, urgent bool) (opened, filled bool, total int64) {
+	opened, filled, total, _ = p.appendSized(it, ts, key, value, headers, maxSize, now, urgent, false)
+	return opened, filled, total
+}
+
+// AppendOrMove is AppendSized for a record that may go to another
+// partition (the sticky partitioner's keyless records): if the open batch
+// cannot take it, the batch is closed (filled) and the record is not
+// appended (appended false), so the caller moves on to another partition
+// instead of opening a batch here for this one record (KIP-794's "abort on
+// new batch"). Opening one cost a batch of one record at every sticky
+// switch: ~40% of the batches at saturation, each sealed, sent and
+// completed on its own.
+func (p *Partition[T]) AppendOrMove(it T, ts int64, key, value []byte, headers []wire.RecordHeader, maxSize int, now time.Time, urgent bool) (opened, filled bool, total int64, appended bool) {
+	return p.appendSized(it, ts, key, value, headers, maxSize, now, urgent, true)
+}
+
+func (p *Partition[T]) appendSized(it T, ts int64, key, value []byte, headers []wire.RecordHeader, maxSize int, now time.Time, urgent, move bool) (opened, filled bool, total int64, appended bool) {
 	p.mu.Lock()
 	var b *Batch[T]
 	if n := len(p.q); n > 0 && p.q[n-1].state == stateOpen {
@@ -87,6 +104,11 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 			if b.builder.Size()+size > p.cfg.MaxBytes {
 				b.state = stateClosed
 				b, filled = nil, true
+				if move {
+					total = p.appended
+					p.mu.Unlock()
+					return false, true, total, false
+				}
 			}
 		}
 	}
@@ -137,7 +159,7 @@ func (p *Partition[T]) AppendSized(it T, ts int64, key, value []byte, headers []
 		filled = true
 	}
 	p.mu.Unlock()
-	return opened, filled, total
+	return opened, filled, total, true
 }
 
 // MarkUrgent makes the open batch ready regardless of linger (a

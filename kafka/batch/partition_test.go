@@ -639,3 +639,29 @@ func TestBatchBufferGrowsToMaxBytesAtMost(t *testing.T) {
 		t.Fatalf("a full %d-byte batch has a %d-byte buffer, want at most %d", b.builder.Size(), c, maxBytes)
 	}
 }
+
+// AppendOrMove closes a full open batch without appending the record or
+// opening a batch for it; with no batch that cannot take it, it appends.
+func TestAppendOrMove(t *testing.T) {
+	h := newHarness(t, Config{MaxBytes: 1 << 10})
+	value := make([]byte, 300)
+	for i := 0; i < 3; i++ {
+		if _, _, _, ok := h.p.AppendOrMove(&item{}, 1, nil, value, nil, -1, h.now, false); !ok {
+			t.Fatalf("record %d not appended to a batch with room", i)
+		}
+	}
+	opened, filled, total, ok := h.p.AppendOrMove(&item{}, 1, nil, value, nil, -1, h.now, false)
+	if ok || opened || !filled {
+		t.Fatalf("4th record: appended %v opened %v filled %v; want the full batch closed and the record refused", ok, opened, filled)
+	}
+	if q, _ := h.p.Queued(); q != 1 || h.p.q[0].state != stateClosed || len(h.p.q[0].Items) != 3 {
+		t.Fatalf("queue: %d batches; want the one closed batch of 3 records", q)
+	}
+	if total != h.p.appended {
+		t.Fatalf("total %d, want the partition's %d", total, h.p.appended)
+	}
+	// The batch is closed: the next record opens a new one.
+	if opened, _, _, ok := h.p.AppendOrMove(&item{}, 1, nil, value, nil, -1, h.now, false); !ok || !opened {
+		t.Fatalf("after the close: appended %v opened %v, want a new batch", ok, opened)
+	}
+}
