@@ -259,7 +259,7 @@ func (c *Client) routeAt(t *topicState, parts []*partition, e entry, encoded int
 		// a batch, leaving the rest of the batch to go half empty.
 		t.sticky.onAppend(parts, idx, total, filled, share)
 	} else {
-		opened, filled, total = part.acc.AppendSized(e, e.ts, r.Key, r.Value, r.Headers, encoded, now, urgent)
+		opened, filled, _ = part.acc.AppendSized(e, e.ts, r.Key, r.Value, r.Headers, encoded, now, urgent)
 	}
 	// A ProduceSync record wakes the sender only if it could go now: while
 	// a request is in flight the sender holds it for the response anyway
