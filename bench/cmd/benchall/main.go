@@ -91,6 +91,9 @@ type Report struct {
 	// RoundRuns is every sink run of every round (Runs holds the medians):
 	// the targets compare gregor and franz-go round by round.
 	RoundRuns []Run `json:"round_runs,omitempty"`
+	// RealRoundRuns is every real-Kafka run of every round (RealRuns holds
+	// the medians).
+	RealRoundRuns []Run `json:"real_round_runs,omitempty"`
 	// LingerPairs are gregor's saturation runs with its default batching
 	// and with the fixed linger of the second throughput table, back to
 	// back in each round (which first alternating), for #9's "no worse
@@ -453,7 +456,9 @@ func runReal(rep *Report, runnerBin string, clients []string) {
 		for r := 0; r < rep.RealRounds; r++ {
 			for _, cl := range realOrder(clients, r) {
 				run := runOne(runnerBin, "", k.brokers, rep.Partitions, sc, cl, rep.runArgs(sc, cl))
+				run.Round = r
 				runs[cl] = append(runs[cl], run)
+				rep.RealRoundRuns = append(rep.RealRoundRuns, run)
 				log.Printf("real %-24s %-10s %12.0f rec/s  cpu %7.0f ns/rec  round %d %s", sc.ID, cl, run.Result.RecPerSec, run.Result.CPUNsPerRec, r+1, run.Error)
 			}
 		}
