@@ -121,6 +121,7 @@ func main() {
 	slowClients := flag.String("slow", "kafka-go", "clients whose linger-0 throughput runs use -slow-n records")
 	brokers := flag.String("brokers", "", "use this running broker instead of the sink (e.g. a real Kafka)")
 	real := flag.Bool("real", false, "also run the throughput scenarios and Java's ProducerPerformance against a real single-node Kafka 4.4 started from scripts/kafka-libs.sh jars")
+	lingerPairs := flag.Int("linger-pairs", 15, "back-to-back pairs of gregor's default batching vs the fixed linger (#9's saturation target; ~1.5 s a pair)")
 	rounds := flag.Int("rounds", 3, "runs of each client per throughput and sync scenario, in rotated order; the median is reported")
 	realRounds := flag.Int("real-rounds", 3, "-real: runs of each Go client per scenario, in rotated order; the median is reported")
 	out := flag.String("out", "../docs", "directory for benchmarks.md, its SVGs and benchmarks.json")
@@ -262,7 +263,7 @@ func main() {
 			rep.Runs = append(rep.Runs, medianRun(runs[cl]))
 		}
 		if i == 0 && sc.Mode == harness.ModeAsync && slices.Contains(clients, "gregor") {
-			rep.LingerPairs = runLingerPairs(&rep, runnerBin, sinkBin, *brokers, *partitions, sc, strings.Split(*lingers, ","), tpArgs)
+			rep.LingerPairs = runLingerPairs(&rep, runnerBin, sinkBin, *brokers, *partitions, sc, strings.Split(*lingers, ","), tpArgs, *lingerPairs)
 		}
 	}
 
@@ -484,11 +485,12 @@ func runReal(rep *Report, runnerBin string, clients []string) {
 
 // runLingerPairs runs gregor in scenario sc (its default batching: linger
 // 0 is gregor's adaptive policy) and with the first nonzero fixed linger of
-// lingers, back to back in each of rep.Rounds rounds, which first
-// alternating. The two do the same work at saturation (batches of the same
+// lingers, back to back pairs times, which first alternating (the median
+// of n pair ratios is uncertain by ~12%/sqrt(n) here: 15 pairs put it at
+// ~3%, the equivalence margin). The two do the same work at saturation (batches of the same
 // size; see docs/producer.md), so the target is an equivalence, judged on
 // the pairs' ratios rather than on runs minutes apart.
-func runLingerPairs(rep *Report, runnerBin, sinkBin, brokers string, partitions int, sc Scenario, lingers []string, tpArgs func(string) []string) []Run {
+func runLingerPairs(rep *Report, runnerBin, sinkBin, brokers string, partitions int, sc Scenario, lingers []string, tpArgs func(string) []string, pairs int) []Run {
 	var fixed string
 	for _, l := range lingers {
 		if l != "0" && l != "0s" {
@@ -501,7 +503,7 @@ func runLingerPairs(rep *Report, runnerBin, sinkBin, brokers string, partitions 
 	}
 	fsc := Scenario{ID: "throughput-linger-" + fixed, Mode: harness.ModeAsync, Linger: fixed, Args: tpArgs(fixed)}
 	var out []Run
-	for k := 0; k < rep.Rounds; k++ {
+	for k := 0; k < pairs; k++ {
 		order := []Scenario{sc, fsc}
 		if k%2 == 1 {
 			order[0], order[1] = order[1], order[0]

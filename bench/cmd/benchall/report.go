@@ -107,7 +107,7 @@ func markdown(rep *Report, clients []string, cost *CostReport) string {
 		}
 	}
 	if len(rep.LingerPairs) > 0 {
-		w("| linger pairs | after the first throughput table, gregor ran it %d more times with its default batching and with the fixed linger of the second table, back to back (which first alternating): #9's saturation target |\n", len(rep.LingerPairs)/2)
+		w("| linger pairs | after the first throughput table, gregor ran it %d more times with its default batching and with the fixed linger of the second table, back to back (which first alternating): #9's saturation target, the median of the pairs' ratios |\n", len(rep.LingerPairs)/2)
 	}
 	w("\n")
 	for _, n := range rep.Build {

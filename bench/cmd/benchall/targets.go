@@ -105,9 +105,10 @@ func spread(xs []float64) string {
 
 // lingerEquivalence is how far below the fixed linger the default may
 // measure at saturation and still count as "no worse": the two send
-// batches of the same size there (the same work), so the ratio's expected
-// value is 1 and a one-sided ">= 1" would be a coin toss; 3% is about the
-// median-of-pairs noise of this machine (single runs vary +-5-10%).
+// batches of the same size there (the same work; the default's are even
+// fuller), so the ratio's expected value is 1 and a one-sided ">= 1" would
+// be a coin toss; 3% is about the noise of the median of the 15 pairs
+// benchall runs (single runs vary +-10% on this machine).
 const lingerEquivalence = 0.97
 
 // missing explains why a target could not be judged.
