@@ -17,6 +17,20 @@ func warmUp(t *testing.T, c *Client, topic string) {
 	if err := c.ProduceSync(ctxTimeout(t, 10*time.Second), &Record{Topic: topic, Value: []byte("warm-up")}); err != nil {
 		t.Fatal(err)
 	}
+	// ProduceSync returns once its result is handed over, a moment before
+	// the completion releases the record's buffer room: tests that count
+	// on an empty buffer (TestBufferFullFailFast: 1 in ~10 runs under
+	// -race found the warm-up record still held) wait for it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if r, _ := c.buf.held(); r == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("warm-up record still held in the buffer after 10 s")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
 }
 
 func storedValues(t *testing.T, kc *kafkatest.Cluster, topic string, p int32) []string {
