@@ -204,14 +204,13 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[entry]) {
 			if b.BaseOffset >= 0 {
 				r.Offset = b.BaseOffset + int64(i)
 			}
+			ts, set := it.ts, it.stamped
 			if b.LogAppendTime >= 0 {
-				if lastTs != b.LogAppendTime {
-					lastTs, lastTime = b.LogAppendTime, time.UnixMilli(b.LogAppendTime)
-				}
-				r.Timestamp = lastTime
-			} else if it.stamped {
-				if it.ts != lastTs {
-					lastTs, lastTime = it.ts, time.UnixMilli(it.ts)
+				ts, set = b.LogAppendTime, true
+			}
+			if set {
+				if ts != lastTs {
+					lastTs, lastTime = ts, time.UnixMilli(ts)
 				}
 				r.Timestamp = lastTime
 			}

@@ -54,7 +54,7 @@ func (pr *produceReq) done(resp wire.Response, err error) {
 	// runMu, sometimes took the send off the caller). A batch queued after
 	// these loads wakes its sender itself (a new batch does; a record
 	// joining an open one finds it counted here).
-	if s.hasQueued() {
+	if anyQueued(*s.parts.Load()) {
 		s.wakeUp()
 	}
 	for _, p := range pr.parts {

@@ -82,17 +82,6 @@ func (c *Client) startSender(s *sender) {
 	go s.run()
 }
 
-// hasQueued reports whether any of the sender's partitions has a batch
-// waiting to be sent (batch.Partition.HasQueued: one atomic load each).
-func (s *sender) hasQueued() bool {
-	for _, p := range *s.parts.Load() {
-		if p.acc.HasQueued() {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *sender) wakeUp() {
 	select {
 	case s.wake <- struct{}{}:
@@ -231,9 +220,12 @@ func (s *sender) work(now time.Time) time.Time {
 	return next
 }
 
+// anyQueued reports whether any of parts has a batch waiting to be sent
+// (batch.Partition.HasQueued: one atomic load each, no partition lock; a
+// work round and every Produce response ask).
 func anyQueued(parts []*partition) bool {
 	for _, p := range parts {
-		if q, _ := p.acc.Queued(); q > 0 {
+		if p.acc.HasQueued() {
 			return true
 		}
 	}

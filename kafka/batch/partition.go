@@ -114,10 +114,7 @@ func (p *Partition[T]) appendSized(it T, ts int64, key, value []byte, headers []
 	}
 	if b == nil {
 		b = &Batch[T]{Created: now, state: stateOpen, ProducerID: -1, Epoch: -1, BaseSeq: -1, BaseOffset: -1, LogAppendTime: -1}
-		// A batch holds at most MaxBytes, header included: buffers of
-		// full batches are all that size, so any of them serves any.
-		room := max(p.cfg.MaxBytes-wire.RecordBatchOverhead, 0)
-		b.builder = getBuilder(min(p.hintBytes+p.hintBytes/4, room), room)
+		b.builder = getBuilder(min(p.hintBytes+p.hintBytes/4, p.room()), p.room())
 		b.items = getItems[T](max(p.hintItems+p.hintItems/4, 1))
 		b.Items = b.items.s
 		p.q = append(p.q, b)
@@ -132,8 +129,7 @@ func (p *Partition[T]) appendSized(it T, ts int64, key, value []byte, headers []
 		if need := bb.Size() + maxSize; need > bb.Cap() {
 			// From the pools, like a new batch's buffer; the old
 			// one goes back.
-			room := max(p.cfg.MaxBytes-wire.RecordBatchOverhead, 0)
-			nb := getBuilder(max(min(2*bb.Cap(), p.cfg.MaxBytes), need)-wire.RecordBatchOverhead, room)
+			nb := getBuilder(max(min(2*bb.Cap(), p.cfg.MaxBytes), need)-wire.RecordBatchOverhead, p.room())
 			bb.Exchange(nb)
 			putBuilder(nb)
 		}
@@ -161,6 +157,11 @@ func (p *Partition[T]) appendSized(it T, ts int64, key, value []byte, headers []
 	p.mu.Unlock()
 	return opened, filled, total, true
 }
+
+// room is the record bytes a full batch holds: MaxBytes less the batch
+// header. New buffers are capped there, so the buffers of full batches are
+// all one size and any of them serves any full batch (pool.go).
+func (p *Partition[T]) room() int { return max(p.cfg.MaxBytes-wire.RecordBatchOverhead, 0) }
 
 // MarkUrgent makes the open batch ready regardless of linger (a
 // ProduceSync record joined it after it was appended).
