@@ -52,7 +52,7 @@ type Client struct {
 	lastTopic atomic.Pointer[topicState]
 
 	sendersMu  sync.Mutex
-	senders    map[int32]*sender
+	senders    map[senderKey]*sender
 	leaderless *sender // partitions without a known leader
 
 	idem idempotence
@@ -80,7 +80,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		log:       cfg.logger,
 		buf:       newBuffer(cfg.maxBufferedRecords, cfg.maxBufferedBytes, cfg.blockOnFull),
 		quit:      make(chan struct{}),
-		senders:   make(map[int32]*sender),
+		senders:   make(map[senderKey]*sender),
 		flushSem:  make(chan struct{}, 1),
 		flushWake: make(chan struct{}, 1),
 		bcfg: batch.Config{
@@ -129,7 +129,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		return nil, &ConfigError{"WithBrokers", err.Error()}
 	}
 	c.cluster = cluster
-	c.leaderless = newSender(c, -1)
+	c.leaderless = newSender(c, -1, 0)
 	c.sendersMu.Lock()
 	c.startSender(c.leaderless)
 	c.sendersMu.Unlock()

@@ -208,10 +208,16 @@ func (c *Client) syncTopic(t *topicState, tm *conn.TopicMetadata) {
 	}
 }
 
-// assign moves p to the sender of broker leader (-1: the leaderless one).
+// assign moves p to a sender of broker leader (-1: the leaderless one).
 func (c *Client) assign(p *partition, leader int32) {
-	s := c.senderFor(leader)
-	if old := p.sender.Swap(s); old != nil && old != s {
+	old := p.sender.Load()
+	s := c.senderFor(leader, old)
+	if s == old {
+		s.wakeUp()
+		return
+	}
+	p.sender.Store(s)
+	if old != nil {
 		old.remove(p)
 		if old.id >= 0 && s.id >= 0 {
 			c.log.Info("kafka: partition leader moved", zap.String("topic", p.topic.name),

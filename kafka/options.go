@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/gregorkafka/gregor/kafka/conn"
 )
 
 // Option configures a Client. Options are applied in order; a later option
@@ -97,6 +99,7 @@ type config struct {
 	maxRequestBytes int
 	maxInFlight     int
 	maxInFlightSet  bool
+	produceConns    int
 	acks            Acks
 	acksSet         bool
 	idempotence     bool
@@ -144,6 +147,7 @@ func defaultConfig() config {
 		batchMaxBytes:      1 << 20,
 		maxRequestBytes:    1 << 20,
 		maxInFlight:        5,
+		produceConns:       defaultProduceConns,
 		acks:               AcksAll,
 		idempotence:        true,
 		retryBackoff:       100 * time.Millisecond,
@@ -179,6 +183,9 @@ func (c *config) validate() error {
 	}
 	if c.compression < CompressionNone || c.compression > CompressionZstd {
 		return &ConfigError{"WithCompression", fmt.Sprintf("unknown codec %d", c.compression)}
+	}
+	if c.produceConns < 1 || c.produceConns > conn.MaxProduceLanes {
+		return &ConfigError{"WithProduceConnections", fmt.Sprintf("%d: must be between 1 and %d", c.produceConns, conn.MaxProduceLanes)}
 	}
 	if c.maxInFlight < 1 {
 		return &ConfigError{"WithMaxInFlight", fmt.Sprintf("%d: must be at least 1", c.maxInFlight)}
@@ -284,6 +291,22 @@ func WithMaxRequestBytes(n int) Option { return optionFunc(func(c *config) { c.m
 // one broker connection. Default 5, the maximum with idempotence.
 func WithMaxInFlight(n int) Option {
 	return optionFunc(func(c *config) { c.maxInFlight = n; c.maxInFlightSet = true })
+}
+
+// WithProduceConnections sets how many connections to each broker carry
+// Produce requests. Default 2. Each of a broker's partitions is pinned to
+// one of them (the one with the fewest partitions when the partition is
+// assigned), so a partition's batches stay in order; WithMaxInFlight
+// applies to each connection.
+//
+// Why more than one: a broker handles one request per connection at a
+// time (it reads the next only after answering the previous, to keep the
+// responses in order), so everything sent on one connection is validated
+// and written by one broker thread after the other. With two connections
+// the broker works on two requests at once. 1 is what Java, librdkafka
+// and franz-go do.
+func WithProduceConnections(n int) Option {
+	return optionFunc(func(c *config) { c.produceConns = n })
 }
 
 // WithAcks sets the acknowledgement level. Default AcksAll. Anything else

@@ -21,15 +21,26 @@ const (
 	maxProduceVersion = 12
 )
 
-// sender drains the partitions led by one broker into Produce requests on
-// that broker's produce connection. It sleeps on a 1-slot wake channel and
-// a timer (the next linger, backoff or delivery-timeout deadline); appends
-// that open or fill a batch, responses, metadata moves and Flush wake it.
+// defaultProduceConns is WithProduceConnections' default. Two, because a
+// broker handles one request per connection at a time: with one
+// connection its request handling is a single chain (read, validate,
+// append, answer) however many cores it has, and measured on a 2-core
+// machine with the broker beside the client (docs/producer.md) that chain,
+// not the client, limits throughput. More than two gained nothing there;
+// on bigger brokers WithProduceConnections raises it.
+const defaultProduceConns = 2
+
+// sender drains the partitions pinned to one of a broker's produce
+// connections (its lane, conn.ProduceLane) into Produce requests on that
+// connection. It sleeps on a 1-slot wake channel and a timer (the next
+// linger, backoff or delivery-timeout deadline); appends that open or fill
+// a batch, responses, metadata moves and Flush wake it.
 // The sender with id -1 holds partitions without a known leader: it only
 // expires their batches and asks for metadata.
 type sender struct {
 	c    *Client
 	id   int32
+	lane int
 	wake chan struct{}
 
 	mu    sync.Mutex
@@ -49,27 +60,46 @@ type sender struct {
 	timer *time.Timer
 }
 
-func newSender(c *Client, id int32) *sender {
-	s := &sender{c: c, id: id, wake: make(chan struct{}, 1), timer: time.NewTimer(time.Hour)}
+// senderKey names a sender: a broker and one of its produce lanes.
+type senderKey struct {
+	id   int32
+	lane int
+}
+
+func newSender(c *Client, id int32, lane int) *sender {
+	s := &sender{c: c, id: id, lane: lane, wake: make(chan struct{}, 1), timer: time.NewTimer(time.Hour)}
 	s.timer.Stop()
 	s.parts.Store(new([]*partition))
 	return s
 }
 
-// senderFor returns broker id's sender, starting it on first use.
-func (c *Client) senderFor(id int32) *sender {
+// senderFor returns the sender that p should use on broker id: the one it
+// has if that is id's (a partition keeps its lane while its leader stays),
+// else the lane of id holding the fewest partitions. Senders start on
+// first use.
+func (c *Client) senderFor(id int32, cur *sender) *sender {
 	if id < 0 {
 		return c.leaderless
 	}
+	if cur != nil && cur.id == id {
+		return cur
+	}
 	c.sendersMu.Lock()
 	defer c.sendersMu.Unlock()
-	s := c.senders[id]
-	if s == nil {
-		s = newSender(c, id)
-		c.senders[id] = s
-		c.startSender(s)
+	var best *sender
+	for lane := range c.cfg.produceConns {
+		k := senderKey{id, lane}
+		s := c.senders[k]
+		if s == nil {
+			s = newSender(c, id, lane)
+			c.senders[k] = s
+			c.startSender(s)
+		}
+		if best == nil || len(*s.parts.Load()) < len(*best.parts.Load()) {
+			best = s
+		}
 	}
-	return s
+	return best
 }
 
 // startSender starts s's goroutine unless the Client is stopping. Called
@@ -252,9 +282,9 @@ func (s *sender) connection() (*conn.Conn, error) {
 		return s.conn, nil
 	}
 	s.conn = nil
-	cn, err := s.c.cluster.Conn(s.c.ctx, s.id, conn.PurposeProduce)
+	cn, err := s.c.cluster.Conn(s.c.ctx, s.id, conn.ProduceLane(s.lane))
 	if err != nil {
-		s.c.log.Debug("kafka: produce connection", zap.Int32("broker", s.id), zap.Error(err))
+		s.c.log.Debug("kafka: produce connection", zap.Int32("broker", s.id), zap.Int("lane", s.lane), zap.Error(err))
 		return nil, err
 	}
 	s.conn = cn

@@ -22,6 +22,9 @@ type conn struct {
 	done  chan struct{}
 	once  sync.Once
 	wbuf  []byte
+	// client is the peer's address: tests tell a client's connections
+	// apart by it (Request.ClientAddr).
+	client string
 }
 
 // frame is one request frame (without its size prefix) and when it was read.
@@ -35,7 +38,11 @@ type frame struct {
 const queueDepth = 64
 
 func newConn(b *broker, nc net.Conn) *conn {
-	return &conn{b: b, nc: nc, queue: make(chan frame, queueDepth), done: make(chan struct{})}
+	cn := &conn{b: b, nc: nc, queue: make(chan frame, queueDepth), done: make(chan struct{})}
+	if nc != nil { // nil in the fuzz tests, which call handle directly
+		cn.client = nc.RemoteAddr().String()
+	}
+	return cn
 }
 
 // close closes the socket once; both goroutines then end.

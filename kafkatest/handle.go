@@ -6,8 +6,9 @@ import (
 
 // Request is a decoded request, as interceptors see it.
 type Request struct {
-	Broker        int32 // the broker that read it
-	Key           int16 // API key
+	Broker        int32  // the broker that read it
+	ClientAddr    string // the client's end of the connection it came on (host:port)
+	Key           int16  // API key
 	Version       int16
 	CorrelationID int32
 	ClientID      *string
@@ -89,7 +90,7 @@ func (cn *conn) handle(buf []byte) ([]byte, action) {
 	if err := r.Complete(); err != nil {
 		return nil, actClose
 	}
-	req := &Request{Broker: cn.b.id, Key: key, Version: version, CorrelationID: corr, ClientID: clientID, Body: body}
+	req := &Request{Broker: cn.b.id, ClientAddr: cn.client, Key: key, Version: version, CorrelationID: corr, ClientID: clientID, Body: body}
 
 	resp, act, handled := c.intercept(req)
 	if !handled {

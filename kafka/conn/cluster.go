@@ -23,14 +23,40 @@ type Purpose uint8
 
 const (
 	PurposeControl Purpose = iota // metadata, InitProducerId, coordinators, admin
-	PurposeProduce                // Produce requests only
+	PurposeProduce                // Produce requests only; ProduceLane(i) for more
 )
 
-func (p Purpose) String() string {
-	if p == PurposeProduce {
-		return "produce"
+// MaxProduceLanes bounds ProduceLane: a client with more connections per
+// broker than this would spend the broker's sockets, not its cores.
+const MaxProduceLanes = 16
+
+// ProduceLane returns the Purpose of a broker's i-th produce connection
+// (ProduceLane(0) is PurposeProduce; i is taken modulo MaxProduceLanes).
+//
+// Why several: a Kafka broker reads the next request of a connection only
+// after it answered the previous one (that keeps each connection's
+// responses in order), so all requests on one connection are validated
+// and appended one after the other by one request-handler thread at a
+// time. Produce requests on separate connections are handled in parallel.
+// A client pins each partition to one lane, which keeps the partition's
+// batches in order.
+func ProduceLane(i int) Purpose {
+	i %= MaxProduceLanes
+	if i < 0 {
+		i += MaxProduceLanes
 	}
-	return "control"
+	return PurposeProduce + Purpose(i)
+}
+
+func (p Purpose) String() string {
+	switch {
+	case p == PurposeControl:
+		return "control"
+	case p == PurposeProduce:
+		return "produce"
+	default:
+		return fmt.Sprintf("produce#%d", p-PurposeProduce)
+	}
 }
 
 // ClusterConfig configures a Cluster. Zero fields take the defaults named.

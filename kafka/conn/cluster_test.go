@@ -359,6 +359,25 @@ func TestConnPool(t *testing.T) {
 	if ctl == got[0] {
 		t.Error("control and produce share a connection")
 	}
+	// Produce lanes are connections of their own; lane 0 is PurposeProduce.
+	lane1, err := c.Conn(ctx, 1, ProduceLane(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lane1 == got[0] || lane1 == ctl {
+		t.Error("produce lane 1 shares a connection with lane 0 or control")
+	}
+	if again, _ := c.Conn(ctx, 1, ProduceLane(1)); again != lane1 {
+		t.Error("produce lane 1 was dialled twice")
+	}
+	if lane0, _ := c.Conn(ctx, 1, ProduceLane(0)); lane0 != got[0] {
+		t.Error("ProduceLane(0) is not PurposeProduce's connection")
+	}
+	for p, want := range map[Purpose]string{PurposeControl: "control", PurposeProduce: "produce", ProduceLane(3): "produce#3", ProduceLane(MaxProduceLanes + 1): "produce#1"} {
+		if p.String() != want {
+			t.Errorf("%d.String() = %q, want %q", p, p.String(), want)
+		}
+	}
 	if _, err := c.Conn(ctx, 42, PurposeControl); !errors.Is(err, ErrUnknownBroker) {
 		t.Errorf("Conn(42) = %v, want ErrUnknownBroker", err)
 	}
