@@ -49,10 +49,10 @@ func ProduceLane(i int) Purpose {
 }
 
 func (p Purpose) String() string {
-	switch {
-	case p == PurposeControl:
+	switch p {
+	case PurposeControl:
 		return "control"
-	case p == PurposeProduce:
+	case PurposeProduce:
 		return "produce"
 	default:
 		return fmt.Sprintf("produce#%d", p-PurposeProduce)
