@@ -82,6 +82,9 @@ type Report struct {
 	RealJava  []string  `json:"real_java,omitempty"`      // -real: ProducerPerformance summaries, per throughput linger
 	JavaRuns  []JavaRun `json:"real_java_runs,omitempty"` // -real: the same, parsed, with the command line
 	RealError string    `json:"real_error,omitempty"`
+	// PageCacheReset says whether the page cache was dropped before every
+	// real-Kafka run (resetPageCache; needs root).
+	PageCacheReset bool `json:"page_cache_reset,omitempty"`
 	// Rounds is how many times each client ran each throughput and sync
 	// scenario on the sink (rotated order); Runs holds the median runs.
 	Rounds int `json:"rounds,omitempty"`
@@ -456,6 +459,7 @@ func runReal(rep *Report, runnerBin string, clients []string) {
 		runs := make(map[string][]Run)
 		for r := 0; r < rep.RealRounds; r++ {
 			for _, cl := range realOrder(clients, r) {
+				rep.PageCacheReset = resetPageCache()
 				run := runOne(runnerBin, "", k.brokers, rep.Partitions, sc, cl, rep.runArgs(sc, cl))
 				run.Round = r
 				runs[cl] = append(runs[cl], run)
@@ -471,6 +475,7 @@ func runReal(rep *Report, runnerBin string, clients []string) {
 		if err := createTopic(k.brokers, jt, rep.Partitions); err != nil {
 			jr.Error = err.Error()
 		} else {
+			rep.PageCacheReset = resetPageCache() && rep.PageCacheReset
 			producerPerformance(&jr, k, jt, rep.Records, rep.RecordSize, rep.Compression)
 		}
 		sum := jr.Summary

@@ -248,6 +248,16 @@ func markdown(rep *Report, clients []string, cost *CostReport) string {
 		w("figure, timed by the tool from its first send to the last acknowledgement (JVM start excluded, but no warm-up: its\n")
 		w("first metadata and producer-ID round trips are in it); its CPU and allocations are not measured. The broker is warmed\n")
 		w("up with one discarded Go run before the first table.")
+		if rep.PageCacheReset {
+			w(" Before every run the harness wrote dirty pages back and dropped the page cache (`sync`, `drop_caches`):\n")
+			w("on this VM, a few runs after the cache was last dropped or the machine was idle, the broker's copies into page-cache\n")
+			w("pages inside write(2) become several times dearer (perf: 62%% of its CPU in `copy_folio_from_iter_atomic`); it then\n")
+			w("caps every client at about the same ~1.1M records/s, and a round's ratio depended on how far the machine was into\n")
+			w("that state (see `bench/cmd/benchall/pagecache.go`).")
+		} else {
+			w(" The page cache was **not** reset between runs (no permission to write `/proc/sys/vm/drop_caches`): the broker may\n")
+			w("have been slowed by the VM's page-cache state in some rounds, capping every client alike.")
+		}
 		if rep.RealRounds > 1 {
 			w(" A real broker's speed drifts during a run (JIT, log segment rolls, page cache), so each Go\n")
 			w("client ran each table %d times, and the row is its median run. In every round gregor and franz-go ran back to back first\n", rep.RealRounds)
