@@ -215,6 +215,10 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[entry]) {
 				r.Timestamp = lastTime
 			}
 		}
+		if b.ItemErrs != nil {
+			c.deliver(*it, b.ItemErrs[i])
+			continue
+		}
 		c.deliver(*it, err)
 	}
 	b.Release()

@@ -51,6 +51,33 @@ var ErrUnsupportedBroker = errors.New("kafka: broker version not supported")
 
 var errZstdUnsupported = fmt.Errorf("%w: zstd needs Produce v7 (Kafka 2.1 or later)", ErrCompressionUnsupported)
 
+// InvalidRecordError is a record the broker refused (Produce v8+, Kafka
+// 2.4 or later, names the records at fault, KIP-467): a record without a
+// key for a compacted topic (wire.ErrInvalidRecord), a timestamp outside
+// the topic's allowed range (wire.ErrInvalidTimestamp), and the like. The
+// broker appended nothing of the batch; the client sends its other records
+// again, so only the records at fault fail. It matches ErrInvalidRecord
+// and, through Err, the broker's error.
+type InvalidRecordError struct {
+	Topic     string
+	Partition int32
+	Message   string // the broker's reason for this record, if it gave one
+	Err       error  // the broker's error for the partition (a *wire.Error)
+}
+
+func (e *InvalidRecordError) Error() string {
+	msg := fmt.Sprintf("kafka: produce to %s[%d]: the broker refused the record: %v", e.Topic, e.Partition, e.Err)
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrInvalidRecord) true.
+func (e *InvalidRecordError) Is(target error) bool { return target == ErrInvalidRecord }
+
+func (e *InvalidRecordError) Unwrap() error { return e.Err }
+
 // RecordTooLargeError reports a record whose encoded size exceeds the
 // limit that applies to it. It matches ErrRecordTooLarge with errors.Is.
 type RecordTooLargeError struct {

@@ -25,8 +25,10 @@ import (
 //   - otherwise cb runs later on the partition's callback goroutine, one
 //     callback at a time per partition, in offset order; a slow callback
 //     delays only its own partition (and holds its records' buffer room).
-//     Errors are then *DeliveryTimeoutError, *UnknownTopicError, a broker
-//     error (errors.Is(err, wire.ErrXxx)), ErrClosed, or, if ctx ends
+//     Errors are then *DeliveryTimeoutError, *UnknownTopicError,
+//     *InvalidRecordError (the broker refused this record; the others of
+//     its batch are sent again), a broker error (errors.Is(err,
+//     wire.ErrXxx)), ErrClosed, or, if ctx ends
 //     before the record's batch was sent, ctx's error wrapped with
 //     ErrNotSent (only that record is removed; its neighbours are
 //     unaffected). Once its batch is on the wire a record is delivered

@@ -2,7 +2,11 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,4 +166,63 @@ func TestRealKafkaLeaderKilledMidRun(t *testing.T) {
 	}
 	t.Logf("killed node %d (leader of %s[0]) after %d records", killed, topic, n/3)
 	checkFetched(t, fetchAll(t, rk.Addrs(), topic, partitions), topic, n)
+}
+
+// A compacted topic refuses keyless records (INVALID_RECORD, naming each
+// in RecordErrors, Produce v8+): they fail alone with *InvalidRecordError
+// and the broker's reason, while the keyed records of the same batches are
+// sent again and stored, in order; the partition goes on producing (after
+// an epoch bump, idempotence being on).
+func TestRealKafkaRefusedRecordsFailAlone(t *testing.T) {
+	rk := realkafka.StartCluster(t)
+	const topic = "compacted"
+	if err := rk.CreateTopic(topic, 1, 1, map[string]string{"cleanup.policy": "compact"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClient(WithBrokers(rk.Addrs()...), WithLinger(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	produce := func(from, to int) (recs []*Record, res *results) {
+		res = newResults(to - from)
+		for i := from; i < to; i++ {
+			r := &Record{Topic: topic, Value: []byte(fmt.Sprintf("v%d", i))}
+			if i%5 != 2 {
+				r.Key = []byte(fmt.Sprintf("k%d", i))
+			}
+			recs = append(recs, r)
+			c.Produce(context.Background(), r, res.cb)
+		}
+		res.wait(t, time.Minute)
+		return recs, res
+	}
+	var want []string
+	check := func(recs []*Record, res *results) {
+		t.Helper()
+		for _, r := range recs {
+			err := res.errs[r]
+			if r.Key != nil {
+				if err != nil {
+					t.Fatalf("keyed record %s: %v, want it stored", r.Value, err)
+				}
+				want = append(want, string(r.Key))
+				continue
+			}
+			var ire *InvalidRecordError
+			if !errors.As(err, &ire) || !errors.Is(err, wire.ErrInvalidRecord) || !strings.Contains(ire.Message, "without key") {
+				t.Fatalf("keyless record %s: %v, want *InvalidRecordError (INVALID_RECORD, \"... without key ...\")", r.Value, err)
+			}
+		}
+	}
+	check(produce(0, 20))
+	check(produce(20, 40)) // the partition goes on after the refusal
+	var got []string
+	for _, r := range fetchAll(t, rk.Addrs(), topic, 1)[0] {
+		got = append(got, string(r.Key))
+	}
+	if !slices.Equal(want, got) {
+		t.Fatalf("stored keys %v, want %v", got, want)
+	}
+	t.Logf("Kafka %s: %d keyed records stored, 8 keyless refused alone", rk.Version(), len(got))
 }

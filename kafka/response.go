@@ -109,7 +109,31 @@ func (c *Client) onPartitionResponse(p *partition, b *batch.Batch[entry], r *wir
 		hinted = c.cluster.ApplyLeaderHint(p.topic.name, p.id, cl.LeaderID, cl.LeaderEpoch, endpoints(resp.NodeEndpoints))
 	}
 	action := retry.ClassifyProduce(r.ErrorCode, b.NumRecords(), c.cfg.idempotence)
+	if len(r.RecordErrors) > 0 && action == retry.ProduceFail && !c.stopping.Load() &&
+		p.acc.Reject(b, c.recordErrors(p, r)) {
+		c.log.Debug("kafka: broker refused records of a batch; sending the others again", zap.String("topic", p.topic.name),
+			zap.Int32("partition", p.id), zap.Int("refused", len(r.RecordErrors)), zap.Int("records", b.NumRecords()), zap.Error(err))
+		return
+	}
 	c.onFailure(p, b, err, action, hinted, true, now)
+}
+
+// recordErrors maps the batch indices a Produce v8+ response names
+// (KIP-467) to each record's *InvalidRecordError. A record's own message
+// is the broker's BatchIndexErrorMessage, else the partition's message.
+func (c *Client) recordErrors(p *partition, r *wire.ProduceResponsePartition) map[int]error {
+	bad := make(map[int]error, len(r.RecordErrors))
+	for _, re := range r.RecordErrors {
+		msg := ""
+		if re.BatchIndexErrorMessage != nil {
+			msg = *re.BatchIndexErrorMessage
+		}
+		if msg == "" && r.ErrorMessage != nil {
+			msg = *r.ErrorMessage
+		}
+		bad[int(re.BatchIndex)] = &InvalidRecordError{Topic: p.topic.name, Partition: p.id, Message: msg, Err: wire.ErrorForCode(r.ErrorCode)}
+	}
+	return bad
 }
 
 func endpoints(nodes []wire.ProduceResponseNodeEndpoint) []conn.Broker {

@@ -1,6 +1,8 @@
 package kafkatest
 
 import (
+	"fmt"
+
 	"github.com/gregorkafka/gregor/kafka/wire"
 )
 
@@ -9,7 +11,7 @@ import (
 // partition exist, this broker leads the partition (else
 // NOT_LEADER_OR_FOLLOWER with a KIP-951 hint from v10), injected faults, the
 // batch's CRC and records decode, message.max.bytes, the produce hook, the
-// producer's epoch and sequence; then the batch is stored. acks=0 requests
+// record check (RecordErrors from v8), the producer's epoch and sequence; then the batch is stored. acks=0 requests
 // get no response, and a failed acks=0 request closes the connection, as
 // Kafka does so the producer notices.
 
@@ -113,6 +115,14 @@ func (c *Cluster) producePartition(brokerID int32, version int16, td *wire.Produ
 			return fail(code, "rejected by the produce hook")
 		}
 	}
+	if check := c.recordCheck(); check != nil {
+		if code, errs := checkRecords(check, p.topic.name, p.index, batch); code != errNone {
+			if version >= 8 {
+				pr.RecordErrors = errs
+			}
+			return fail(code, fmt.Sprintf("One or more records have been rejected due to %d record errors in total", len(errs)))
+		}
+	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -175,4 +185,26 @@ func uniq(ids []int32) []int32 {
 		}
 	}
 	return out
+}
+
+// checkRecords runs check on every record of batch: the code of the first
+// record refused, and every refused record's index and message.
+func checkRecords(check RecordCheck, topic string, partition int32, batch *wire.RecordBatch) (int16, []wire.ProduceResponseRecordError) {
+	code := errNone
+	var errs []wire.ProduceResponseRecordError
+	for i := range batch.Records {
+		c, msg := check(topic, partition, &batch.Records[i])
+		if c == errNone {
+			continue
+		}
+		if code == errNone {
+			code = c
+		}
+		e := wire.ProduceResponseRecordError{BatchIndex: int32(i)}
+		if msg != "" {
+			e.BatchIndexErrorMessage = &msg
+		}
+		errs = append(errs, e)
+	}
+	return code, errs
 }

@@ -21,6 +21,7 @@ type tpKey struct {
 type hookState struct {
 	interceptors []*interceptor
 	produce      ProduceHook
+	records      RecordCheck
 }
 
 type interceptor struct{ fn Interceptor }
@@ -40,6 +41,23 @@ type Interceptor func(req *Request) (wire.Response, error)
 // checks and the append. A non-zero error code rejects the partition's batch
 // with that code (nothing is stored); 0 lets it through.
 type ProduceHook func(topic string, partition int32, batch *wire.RecordBatch) (errCode int16)
+
+// RecordCheck is called, after the ProduceHook, for each record of a batch
+// about to be appended. A non-zero code rejects the whole batch with that
+// code (nothing is stored), naming the record with msg in the response's
+// RecordErrors (Produce v8+, KIP-467), as Kafka's log validator does for a
+// keyless record on a compacted topic (INVALID_RECORD, 87) or a timestamp
+// out of the topic's range (INVALID_TIMESTAMP, 32). The partition's error
+// code is that of the first record refused.
+type RecordCheck func(topic string, partition int32, r *wire.Record) (errCode int16, msg string)
+
+// SetRecordCheck installs fn as the record check (see RecordCheck),
+// replacing any previous one; nil removes it.
+func (c *Cluster) SetRecordCheck(fn RecordCheck) {
+	c.mu.Lock()
+	c.hooks.records = fn
+	c.mu.Unlock()
+}
 
 // FailNext answers the next n requests of the API with the error code
 // instead of handling them; for Produce, every partition of each of the next
@@ -218,4 +236,10 @@ func (c *Cluster) produceHook() ProduceHook {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.hooks.produce
+}
+
+func (c *Cluster) recordCheck() RecordCheck {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hooks.records
 }

@@ -104,6 +104,9 @@ type Batch[T Item] struct {
 	Err           error
 	BaseOffset    int64
 	LogAppendTime int64
+	// ItemErrs, when set (Reject), holds each item's own error, which
+	// overrides Err for it.
+	ItemErrs []error
 
 	state     batchState
 	builder   *wire.BatchBuilder

@@ -151,13 +151,19 @@ func (p *Partition[T]) Split(b *Batch[T], err error) bool {
 	if len(b.Items) < 2 {
 		return false
 	}
+	var recs []wire.Record
+	if b.state == stateInFlight {
+		var ok bool
+		if recs, ok = sentRecords(b); !ok {
+			return false
+		}
+	}
 	if !p.reported(b) {
 		return true
 	}
 	limit := min(p.cfg.MaxBytes, b.size/2)
 	var pieces []*Batch[T]
-	start := 0
-	bb := getBuilder(limit, limit)
+	start, size := 0, 0
 	flush := func(end int) {
 		piece := &Batch[T]{
 			Items: b.Items[start:end:end], Created: b.Created, ProducerID: b.ProducerID, Epoch: b.Epoch,
@@ -167,50 +173,20 @@ func (p *Partition[T]) Split(b *Batch[T], err error) bool {
 		if p.cfg.Idempotent {
 			piece.BaseSeq = incrementSeq(b.BaseSeq, start)
 		}
-		piece.size = bb.Size() // before build: it may take bb's buffer
-		bytes, out, berr := build(bb, p.cfg, piece.ProducerID, piece.Epoch, piece.BaseSeq)
-		if berr != nil {
-			// Cannot happen with a state that built once; fail the
-			// piece rather than lose its records.
-			piece.Err = berr
-			piece.state = stateDone
-		}
-		piece.Bytes, piece.out = bytes, out
+		encodePiece(p, piece, recs[start:end])
 		pieces = append(pieces, piece)
-		bb.Reset()
-		start = end
+		start, size = end, 0
 	}
-	for i, it := range b.Items {
-		ts, k, v, h := it.Fields()
-		if bb.NumRecords() > 0 && bb.Size()+bb.NextRecordSize(ts, k, v, h) > limit {
+	for i := range recs {
+		r := &recs[i]
+		n := wire.MaxRecordSize(r.Key, r.Value, r.Headers)
+		if i > start && size+n > limit {
 			flush(i)
 		}
-		bb.Append(ts, k, v, h)
+		size += n
 	}
-	flush(len(b.Items))
-	putBuilder(bb)
-
-	// Replace b in out (pieces keep its place: their ordinals lie within
-	// b's range), and queue the pieces as resends.
-	i := 0
-	for i < len(p.out) && p.out[i] != b {
-		i++
-	}
-	var rest []*Batch[T]
-	if i < len(p.out) {
-		rest = append(rest, p.out[i+1:]...)
-	}
-	p.out = append(append(p.out[:i], pieces...), rest...)
-	p.pending += len(pieces) - 1
-	b.state, b.emitted, b.Items = stateDone, true, nil
-	for _, pc := range pieces {
-		if pc.state == stateDone {
-			p.pending++ // finish decrements it again
-			p.finish(pc)
-			continue
-		}
-		p.insertSealed(pc)
-	}
+	flush(len(recs))
+	p.replace(b, pieces)
 	return true
 }
 
