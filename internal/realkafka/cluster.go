@@ -161,13 +161,21 @@ func start(o options, cp string) (_ *Cluster, err error) {
 		}
 	}()
 
-	ports, err := freePorts(3 * o.nodes)
+	users, err := saslUsers(o.saslUsers)
+	if err != nil {
+		return nil, err
+	}
+	perNode := 3 // client, internal, controller
+	if len(users) > 0 {
+		perNode++ // SASL
+	}
+	ports, err := freePorts(perNode * o.nodes)
 	if err != nil {
 		return nil, err
 	}
 	var voters []string
 	for i := range o.nodes {
-		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, ports[3*i+2]))
+		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, ports[perNode*i+2]))
 	}
 	rf, minISR := min(o.nodes, 3), 1
 	if o.nodes > 1 {
@@ -180,10 +188,10 @@ func start(o options, cp string) (_ *Cluster, err error) {
 		n.cfg = brokerConfig{
 			NodeID:         n.id,
 			Voters:         strings.Join(voters, ","),
-			ClientPort:     ports[3*i],
-			AdvertisedPort: ports[3*i],
-			InternalPort:   ports[3*i+1],
-			ControllerPort: ports[3*i+2],
+			ClientPort:     ports[perNode*i],
+			AdvertisedPort: ports[perNode*i],
+			InternalPort:   ports[perNode*i+1],
+			ControllerPort: ports[perNode*i+2],
 			DataDir:        filepath.Join(n.dir, "data"),
 			AutoCreate:     o.autoCreate,
 			RF:             rf,
@@ -191,6 +199,9 @@ func start(o options, cp string) (_ *Cluster, err error) {
 			Kafka4:         is4x(o.version),
 			FastFailover:   o.nodes > 1,
 			Extra:          extraLines(o.props),
+		}
+		if len(users) > 0 {
+			n.cfg.SASLPort, n.cfg.SASLUsers = ports[perNode*i+3], users
 		}
 		c.nodes = append(c.nodes, n)
 		if o.proxy {
@@ -234,8 +245,9 @@ func (c *Cluster) format() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = c.runJava(context.Background(), "kafka.tools.StorageTool",
-				"format", "-t", c.clusterID, "-c", n.configPath)
+			args := []string{"format", "-t", c.clusterID, "-c", n.configPath}
+			args = append(args, scramFormatArgs(n.cfg.SASLUsers)...)
+			_, errs[i] = c.runJava(context.Background(), "kafka.tools.StorageTool", args...)
 			if errs[i] != nil {
 				errs[i] = fmt.Errorf("realkafka: format node %d: %w", n.id, errs[i])
 			}
@@ -320,6 +332,13 @@ func (c *Cluster) nodeReady(ctx context.Context, n *node) error {
 	for _, id := range c.RunningNodes() {
 		if !md.HasBroker(id) {
 			return fmt.Errorf("node %d metadata lacks broker %d", n.id, id)
+		}
+	}
+	if addr := n.saslAddr(); addr != "" {
+		// ApiVersions needs no authentication (KIP-43): proof the SASL listener
+		// accepts and serves before a test dials it.
+		if _, err := RequestAPIVersions(ctx, addr); err != nil {
+			return fmt.Errorf("node %d SASL listener: %w", n.id, err)
 		}
 	}
 	return nil

@@ -52,6 +52,8 @@ type brokerConfig struct {
 	AdvertisedPort int // what clients are told: the proxy's port WithProxy, else ClientPort
 	InternalPort   int
 	ControllerPort int
+	SASLPort       int        // SASL_PLAINTEXT listener, 0 without WithSASL
+	SASLUsers      []SASLUser // PLAIN users of the SASL listener, sorted by name
 	DataDir        string
 	AutoCreate     bool
 	RF             int

@@ -17,6 +17,7 @@ type options struct {
 	fullJIT      bool
 	startTimeout time.Duration
 	dir          string
+	saslUsers    map[string]string // WithSASL; nil: no SASL listener
 }
 
 func defaultOptions() options {
