@@ -2,6 +2,7 @@ package realkafka
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -90,9 +91,10 @@ func TestSingleNode(t *testing.T) {
 // how long a surviving broker takes to report a new leader, then restarts the
 // victim and waits until it is back in the ISR. It does so several times, and once
 // with SIGTERM (controlled shutdown) for comparison. The cluster runs behind
-// proxies, which also shows proxy mode end to end.
+// proxies, which also shows proxy mode end to end, and WithSASL, to show that the
+// SASL listener of every node advertises the SASL addresses, unproxied.
 func TestThreeNodeFailover(t *testing.T) {
-	c := StartCluster(t, WithNodes(3), WithProxy())
+	c := StartCluster(t, WithNodes(3), WithProxy(), WithSASL(map[string]string{"alice": "alice-secret"}))
 	total, format := c.StartupTime()
 	t.Logf("3-node Kafka %s: ready %v after launch (format %v)", c.Version(), total.Round(time.Millisecond), format.Round(time.Millisecond))
 
@@ -117,6 +119,29 @@ func TestThreeNodeFailover(t *testing.T) {
 	slices.Sort(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("brokers advertised through the proxy mismatch (-want +got):\n%s", diff)
+	}
+	// On a SASL listener only ApiVersions and the SASL requests come before
+	// authentication: Metadata goes through an authenticated session.
+	s := dialSession(ctx, t, c.SASLAddrs()[2])
+	if code, _ := s.handshake(t, "PLAIN"); code != CodeNone {
+		t.Fatalf("SaslHandshake(PLAIN) on node 3: error code %d", code)
+	}
+	if code, msg := s.authenticate(t, "\x00alice\x00alice-secret"); code != CodeNone {
+		t.Fatalf("PLAIN on node 3: error code %d (%s)", code, msg)
+	}
+	sasl, err := decodeMetadata(s.call(t, apiMetadata, 1, binary.BigEndian.AppendUint32(nil, 0xffffffff)))
+	s.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, b := range sasl.Brokers {
+		got = append(got, b.Addr())
+	}
+	slices.Sort(got)
+	want = slices.Sorted(slices.Values(c.SASLAddrs()))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("brokers advertised on the SASL listener mismatch (-want +got):\n%s", diff)
 	}
 	if accepted, _, _ := c.Proxy(2).Stats(); accepted == 0 {
 		t.Error("proxy of node 2 saw no connection")
