@@ -29,10 +29,6 @@ var saslMechanisms = []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
 // scramMechanisms get credentials at format time; PLAIN's live in JAAS.
 var scramMechanisms = []string{"SCRAM-SHA-256", "SCRAM-SHA-512"}
 
-// saslListener is the listener's name; Kafka lower-cases it in listener-prefixed
-// property names (listener.name.sasl.…).
-const saslListener = "SASL"
-
 type saslOption map[string]string
 
 func (o saslOption) apply(c *options) {
