@@ -111,6 +111,7 @@ func NewClient(opts ...Option) (*Client, error) {
 			ClientID:       cfg.clientID,
 			Dial:           cfg.dial,
 			TLS:            cfg.tls,
+			SASL:           cfg.sasl,
 			DialTimeout:    cfg.dialTimeout,
 			RequestTimeout: cfg.requestTimeout,
 			MaxInFlight:    cfg.maxInFlight,

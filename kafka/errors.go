@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/gregorkafka/gregor/kafka/conn"
 )
 
 // Sentinel errors. Every error the Client returns or passes to a callback
@@ -37,6 +39,13 @@ var (
 	// it (idempotence keeps retries from duplicating it).
 	ErrOutcomeUnknown = errors.New("kafka: record outcome unknown")
 )
+
+// ErrAuthentication: SASL authentication with a broker failed (WithSASL):
+// the broker refused the credentials, does not enable the mechanism, or
+// could not prove it knows them (SCRAM). Records that waited for that
+// broker, or for metadata, fail with an error wrapping it. It is
+// conn.ErrAuthentication.
+var ErrAuthentication = conn.ErrAuthentication
 
 // ErrCompressionUnsupported: the broker cannot accept the configured
 // codec (zstd needs Produce v7, Kafka 2.1 or later). Records fail with an

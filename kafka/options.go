@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gregorkafka/gregor/kafka/conn"
+	"github.com/gregorkafka/gregor/kafka/sasl"
 )
 
 // Option configures a Client. Options are applied in order; a later option
@@ -123,6 +124,7 @@ type config struct {
 	logger      *zap.Logger
 	dial        DialFunc
 	tls         *tls.Config
+	sasl        sasl.Mechanism
 }
 
 // Defaults, and why:
@@ -406,6 +408,15 @@ func WithLogger(l *zap.Logger) Option { return optionFunc(func(c *config) { c.lo
 // WithDialer sets how broker connections are dialled. Default a
 // net.Dialer with WithDialTimeout.
 func WithDialer(dial DialFunc) Option { return optionFunc(func(c *config) { c.dial = dial }) }
+
+// WithSASL authenticates every connection with m: sasl.Plain,
+// sasl.ScramSHA256 or sasl.ScramSHA512 (package kafka/sasl), or your own
+// sasl.Mechanism. Rejected credentials fail the records waiting for that
+// broker at once with an error matching ErrAuthentication (they would be
+// rejected again), instead of retrying until the delivery timeout. Without
+// WithTLS the credentials cross the network in the clear (PLAIN sends the
+// password itself).
+func WithSASL(m sasl.Mechanism) Option { return optionFunc(func(c *config) { c.sasl = m }) }
 
 // WithTLS enables TLS to every broker with cfg (cloned per connection; if
 // ServerName is empty the broker's host is used).

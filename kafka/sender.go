@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -217,6 +218,16 @@ func (s *sender) work(now time.Time) time.Time {
 		return next
 	}
 	cn, err := s.connection()
+	if errors.Is(err, conn.ErrAuthentication) {
+		// Rejected credentials are rejected again: fail what waits now,
+		// as Java does, rather than at the delivery timeout. Later
+		// records try again (after the reconnect backoff).
+		for _, p := range parts {
+			p.acc.Abort(err)
+		}
+		soonest(now.Add(c.cfg.retryBackoff))
+		return next
+	}
 	if err != nil {
 		c.cluster.RequestRefresh()
 		soonest(now.Add(c.cfg.retryBackoff))
@@ -271,7 +282,7 @@ func (s *sender) connected() bool {
 	case <-s.conn.Done():
 		return false
 	default:
-		return true
+		return !s.conn.Expiring() // its SASL session ends soon: a fresh one
 	}
 }
 

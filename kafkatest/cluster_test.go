@@ -95,6 +95,7 @@ func TestAPIVersions(t *testing.T) {
 			wire.APIKeyProduce: {3, 13}, wire.APIKeyFetch: {4, 17}, wire.APIKeyListOffsets: {1, 10},
 			wire.APIKeyMetadata: {0, 13}, wire.APIKeyFindCoordinator: {0, 6}, wire.APIKeyApiVersions: {0, 4},
 			wire.APIKeyCreateTopics: {2, 7}, wire.APIKeyInitProducerId: {0, 5},
+			wire.APIKeySaslHandshake: {1, 1}, wire.APIKeySaslAuthenticate: {0, 2},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("v%d advertised versions (-want +got):\n%s", v, diff)

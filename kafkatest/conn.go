@@ -25,6 +25,7 @@ type conn struct {
 	// client is the peer's address: tests tell a client's connections
 	// apart by it (Request.ClientAddr).
 	client string
+	auth   authState // SASL; the serving goroutine's
 }
 
 // frame is one request frame (without its size prefix) and when it was read.

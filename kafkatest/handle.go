@@ -85,6 +85,11 @@ func (cn *conn) handle(buf []byte) ([]byte, action) {
 		}
 		return nil, actClose
 	}
+	if !cn.admits(key) {
+		// Not authenticated (or the session ended): Kafka closes the
+		// connection.
+		return nil, actClose
+	}
 	body := wire.NewRequest(key)
 	body.DecodeFrom(r, version)
 	if err := r.Complete(); err != nil {

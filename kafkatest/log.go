@@ -100,6 +100,9 @@ const (
 	errUnknownTopicID              int16 = 100
 	errInconsistentTopicID         int16 = 103
 	errUnsupportedForMessageFormat int16 = 43
+	errUnsupportedSaslMechanism    int16 = 33
+	errIllegalSaslState            int16 = 34
+	errSaslAuthenticationFailed    int16 = 58
 )
 
 // appendResult is the outcome of appending one batch.

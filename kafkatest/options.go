@@ -20,6 +20,8 @@ type config struct {
 	maxRequestBytes   int
 	clusterID         string
 	maxFetchWait      time.Duration // caps Fetch MaxWaitMs; tests of the fuzz target lower it
+	saslUsers         map[string]string
+	saslLifetime      time.Duration
 }
 
 type topicSpec struct {
@@ -162,4 +164,36 @@ func legalTopicRune(r rune) bool {
 		return true
 	}
 	return r == '.' || r == '_' || r == '-'
+}
+
+// SASL makes every broker require SASL authentication (SaslHandshake v1 and
+// SaslAuthenticate, after ApiVersions) with PLAIN, SCRAM-SHA-256 or
+// SCRAM-SHA-512, for the given users (name -> password), as a Kafka
+// SASL_PLAINTEXT listener does: a connection that sends any other request
+// before authenticating is closed, and wrong credentials are answered with
+// SASL_AUTHENTICATION_FAILED.
+func SASL(users map[string]string) Option {
+	return func(c *config) error {
+		if len(users) == 0 {
+			return fmt.Errorf("kafkatest: SASL needs at least one user")
+		}
+		c.saslUsers = make(map[string]string, len(users))
+		for u, p := range users {
+			c.saslUsers[u] = p
+		}
+		return nil
+	}
+}
+
+// SASLSessionLifetime sets the session lifetime brokers announce in
+// SaslAuthenticate v1+ (KIP-368, Kafka's connections.max.reauth.ms): a
+// connection that sends a request after it is closed, as Kafka does.
+func SASLSessionLifetime(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("kafkatest: SASLSessionLifetime(%v) must be positive", d)
+		}
+		c.saslLifetime = d
+		return nil
+	}
 }

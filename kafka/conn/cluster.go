@@ -313,7 +313,7 @@ func alive(cn *Conn) bool {
 	case <-cn.Done():
 		return false
 	default:
-		return true
+		return !cn.Expiring()
 	}
 }
 
@@ -374,7 +374,7 @@ func (c *Cluster) connTo(ctx context.Context, addr string, p Purpose, wait bool)
 			// Reap them off the caller's path: the caller may be one of
 			// old's own done callbacks.
 			c.wg.Add(1)
-			go func() { defer c.wg.Done(); old.Close() }()
+			go func() { defer c.wg.Done(); old.closeWhenIdle(c.ctx.Done()) }()
 		}
 		go c.dialSlot(key, s, d)
 		return c.awaitDial(ctx, s, d)

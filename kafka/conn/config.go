@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/gregorkafka/gregor/kafka/sasl"
 )
 
 // MaxResponseSize bounds the size a response frame may announce. A larger
@@ -39,6 +41,11 @@ type Config struct {
 	// MaxInFlight bounds the requests outstanding on one connection
 	// (pipelining depth). Send blocks while it is reached. Default 5.
 	MaxInFlight int
+	// SASL, when set, authenticates every connection after ApiVersions
+	// (SaslHandshake v1, then SaslAuthenticate until the mechanism is
+	// done; sasl.go). Over a connection without TLS the credentials can be
+	// read by anyone on the path (PLAIN sends the password itself).
+	SASL sasl.Mechanism
 	// Logger receives connection events (dial, death). Default: nop.
 	Logger *zap.Logger
 	// SoftwareName and SoftwareVersion are sent in ApiVersions v3+; both

@@ -64,6 +64,12 @@ type Conn struct {
 	closed  bool
 	err     error
 	onDead  func(*Conn) // Cluster hook, run by the reader as it exits
+	// endTimer closes the connection when its SASL session ends (sasl.go).
+	endTimer *time.Timer
+
+	// retireAt is when the pool stops handing the connection out (unix
+	// ns; 0: never): 85% into its SASL session's lifetime (sasl.go).
+	retireAt atomic.Int64
 }
 
 // request is one Send in flight.
@@ -121,6 +127,12 @@ func dial(ctx context.Context, addr string, cfg Config, onDead func(*Conn)) (*Co
 	if err := c.handshake(ctx); err != nil {
 		c.Close()
 		return nil, fail("handshake", err)
+	}
+	if cfg.SASL != nil {
+		if err := c.authenticate(ctx, cfg.SASL); err != nil {
+			c.Close()
+			return nil, fail("sasl", err)
+		}
 	}
 	c.mu.Lock()
 	c.onDead = onDead // the reader reads it under mu as it exits
@@ -180,7 +192,50 @@ func (c *Conn) Err() error {
 	return c.err
 }
 
-var errClosedByClient = errors.New("closed by client")
+var (
+	errClosedByClient = errors.New("closed by client")
+	errSessionEnded   = errors.New("sasl session lifetime ended (connections.max.reauth.ms)")
+)
+
+// Expiring reports whether the connection's SASL session (KIP-368) is near
+// its end: it still completes what is in flight, but new requests belong
+// on a fresh connection. Cluster.Conn then dials one and closes this one
+// once it is idle.
+func (c *Conn) Expiring() bool {
+	t := c.retireAt.Load()
+	return t != 0 && time.Now().UnixNano() >= t
+}
+
+// setLifetime arms the retirement (85% of the lifetime, where Java starts
+// re-authenticating) and the close at the session's end: the broker would
+// refuse any request after it.
+func (c *Conn) setLifetime(start time.Time, life time.Duration) {
+	c.retireAt.Store(start.Add(life * 85 / 100).UnixNano())
+	c.mu.Lock()
+	if !c.closed {
+		c.endTimer = time.AfterFunc(time.Until(start.Add(life)), func() {
+			c.kill(&Error{Addr: c.addr, Op: "sasl", Kind: ErrConnClosed, Cause: errSessionEnded})
+		})
+	}
+	c.mu.Unlock()
+}
+
+// closeWhenIdle closes a retired connection once nothing is in flight, it
+// died (its session ended), or stop is closed (the Cluster closes).
+func (c *Conn) closeWhenIdle(stop <-chan struct{}) {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for c.InFlight() > 0 {
+		select {
+		case <-c.dead:
+		case <-stop:
+		case <-t.C:
+			continue
+		}
+		break
+	}
+	c.Close()
+}
 
 // Close kills the connection: requests in flight fail once with an error
 // wrapping ErrConnClosed, and Close returns after both goroutines exited.
@@ -345,6 +400,9 @@ func (c *Conn) kill(err error) {
 	c.closed = true
 	c.err = err
 	close(c.dead)
+	if c.endTimer != nil {
+		c.endTimer.Stop()
+	}
 	c.mu.Unlock()
 	c.nc.Close()
 	if !errors.Is(err, errClosedByClient) {

@@ -36,6 +36,13 @@ var (
 	// ErrHandshake is the Cause when the broker's ApiVersions answer is an
 	// error or unusable.
 	ErrHandshake = errors.New("conn: api versions handshake failed")
+	// ErrAuthentication is the Cause when SASL authentication failed: the
+	// broker refused the credentials (SASL_AUTHENTICATION_FAILED, with its
+	// message), does not enable the mechanism (UNSUPPORTED_SASL_MECHANISM,
+	// with the ones it does), or the mechanism's exchange failed. Unlike
+	// other dial failures it is not retriable: the same credentials fail
+	// again (Java's AuthenticationException).
+	ErrAuthentication = errors.New("conn: sasl authentication failed")
 	// ErrUnsupportedAPI is returned by Do and Send when the broker does not
 	// support the API (or the version asked for). It is not a connection
 	// failure: nothing was sent and the connection stays up.
@@ -89,9 +96,10 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Kind, e.Cause}
 }
 
-// Retriable reports true: a transport failure says nothing about whether a
-// later attempt (on a new connection) will succeed.
-func (e *Error) Retriable() bool { return true }
+// Retriable reports true, except for a failed SASL authentication: a
+// transport failure says nothing about whether a later attempt (on a new
+// connection) will succeed, but rejected credentials are rejected again.
+func (e *Error) Retriable() bool { return !errors.Is(e.Cause, ErrAuthentication) }
 
 // Temporary reports true. It makes *Error a net.Error, which is how
 // kafka/retry.IsNetwork recognises a transport failure without importing

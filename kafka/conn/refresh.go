@@ -238,6 +238,11 @@ func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*TopicMetadata, 
 			if errors.Is(err, ErrClusterClosed) {
 				return nil, err
 			}
+			if errors.Is(err, ErrAuthentication) {
+				// Rejected credentials are rejected again: say so now
+				// rather than as a missing topic at the deadline.
+				return nil, &TopicError{Topic: topic, Err: err}
+			}
 			c.log.Debug("conn: refresh for topic failed", zap.String("topic", topic), zap.Error(err))
 		}
 	}
