@@ -114,14 +114,24 @@ func (e *RecordTooLargeError) Is(target error) bool { return target == ErrRecord
 type UnknownTopicError struct {
 	Topic  string
 	Waited time.Duration
+	// Cause is why metadata could not be had, when it could not (no
+	// broker reachable: the dial error); nil when brokers answered
+	// without the topic.
+	Cause error
 }
 
 // ErrUnknownTopic matches every *UnknownTopicError.
 var ErrUnknownTopic = errors.New("kafka: unknown topic")
 
 func (e *UnknownTopicError) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("kafka: unknown topic %q (no metadata after %v: %v)", e.Topic, e.Waited, e.Cause)
+	}
 	return fmt.Sprintf("kafka: unknown topic %q (not in metadata after %v)", e.Topic, e.Waited)
 }
+
+// Unwrap returns Cause.
+func (e *UnknownTopicError) Unwrap() error { return e.Cause }
 
 // Is makes errors.Is(err, ErrUnknownTopic) true.
 func (e *UnknownTopicError) Is(target error) bool { return target == ErrUnknownTopic }

@@ -102,7 +102,12 @@ func (c *Client) waitTopic(t *topicState) {
 		fail = ErrClosed
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, wire.ErrUnknownTopicOrPartition) ||
 		errors.Is(err, wire.ErrLeaderNotAvailable):
-		fail = &UnknownTopicError{Topic: t.name, Waited: time.Since(start).Round(time.Millisecond)}
+		ute := &UnknownTopicError{Topic: t.name, Waited: time.Since(start).Round(time.Millisecond)}
+		var te *conn.TopicError
+		if errors.As(err, &te) {
+			ute.Cause = te.Refresh
+		}
+		fail = ute
 	default:
 		fail = fmt.Errorf("kafka: topic %q: %w", t.name, err)
 	}

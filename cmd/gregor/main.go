@@ -9,6 +9,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gregorkafka/gregor/kafka"
+	"github.com/gregorkafka/gregor/kafka/sasl"
 	"github.com/gregorkafka/gregor/kafkatest"
 )
 
@@ -74,7 +77,16 @@ type clientFlags struct {
 	idempotence bool
 	batchBytes  int
 	partitions  int
+	conns       int
+	tls         bool
+	tlsCA       string
+	sasl        string
+	saslUser    string
 }
+
+// saslPasswordEnv holds the SASL password: a flag would show it in ps and
+// in shell histories.
+const saslPasswordEnv = "GREGOR_SASL_PASSWORD"
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.brokers, "brokers", "", "comma-separated bootstrap brokers; empty runs an embedded in-process cluster")
@@ -85,6 +97,57 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.idempotence, "idempotence", true, "idempotent producer (needs acks=all)")
 	fs.IntVar(&f.batchBytes, "batch-bytes", 1<<20, "max batch size in bytes")
 	fs.IntVar(&f.partitions, "partitions", 8, "partitions of the topic on the embedded cluster")
+	fs.IntVar(&f.conns, "produce-conns", 2, "produce connections per broker")
+	fs.BoolVar(&f.tls, "tls", false, "connect with TLS (system roots, plus --tls-ca)")
+	fs.StringVar(&f.tlsCA, "tls-ca", "", "PEM file of CA certificates to trust (implies --tls)")
+	fs.StringVar(&f.sasl, "sasl", "", "SASL mechanism: plain, scram-sha-256 or scram-sha-512 (password from $"+saslPasswordEnv+"); the embedded cluster then requires it too")
+	fs.StringVar(&f.saslUser, "sasl-user", "", "SASL user name")
+}
+
+// mechanism returns the SASL mechanism the flags name, nil for none.
+func (f *clientFlags) mechanism() (sasl.Mechanism, error) {
+	if f.sasl == "" {
+		if f.saslUser != "" {
+			return nil, fmt.Errorf("--sasl-user without --sasl")
+		}
+		return nil, nil
+	}
+	if f.saslUser == "" {
+		return nil, fmt.Errorf("--sasl %s needs --sasl-user (and the password in $%s)", f.sasl, saslPasswordEnv)
+	}
+	pass := os.Getenv(saslPasswordEnv)
+	switch strings.ToLower(f.sasl) {
+	case "plain":
+		return sasl.Plain{User: f.saslUser, Pass: pass}, nil
+	case "scram-sha-256":
+		return sasl.ScramSHA256{User: f.saslUser, Pass: pass}, nil
+	case "scram-sha-512":
+		return sasl.ScramSHA512{User: f.saslUser, Pass: pass}, nil
+	}
+	return nil, fmt.Errorf("--sasl %q: want plain, scram-sha-256 or scram-sha-512", f.sasl)
+}
+
+// tlsConfig returns the TLS configuration the flags ask for, nil for none.
+func (f *clientFlags) tlsConfig() (*tls.Config, error) {
+	if !f.tls && f.tlsCA == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if f.tlsCA != "" {
+		pem, err := os.ReadFile(f.tlsCA)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-ca: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--tls-ca %s: no PEM certificate in it", f.tlsCA)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
 }
 
 func (f *clientFlags) options() ([]kafka.Option, error) {
@@ -113,6 +176,24 @@ func (f *clientFlags) options() ([]kafka.Option, error) {
 		kafka.WithCompression(codec),
 		kafka.WithMaxInFlight(f.inFlight),
 		kafka.WithBatchMaxBytes(f.batchBytes),
+		kafka.WithProduceConnections(f.conns),
+	}
+	m, err := f.mechanism()
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		opts = append(opts, kafka.WithSASL(m))
+	}
+	tc, err := f.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	if tc != nil {
+		if f.brokers == "" {
+			return nil, fmt.Errorf("--tls needs --brokers: the embedded cluster speaks plaintext")
+		}
+		opts = append(opts, kafka.WithTLS(tc))
 	}
 	if f.linger > 0 {
 		opts = append(opts, kafka.WithLinger(f.linger))
@@ -129,7 +210,11 @@ func (f *clientFlags) cluster(topic string, stderr io.Writer) (addrs []string, s
 	if f.brokers != "" {
 		return strings.Split(f.brokers, ","), func() {}, nil
 	}
-	c, err := kafkatest.NewCluster(kafkatest.Topic(topic, f.partitions))
+	kopts := []kafkatest.Option{kafkatest.Topic(topic, f.partitions)}
+	if f.sasl != "" {
+		kopts = append(kopts, kafkatest.SASL(map[string]string{f.saslUser: os.Getenv(saslPasswordEnv)}))
+	}
+	c, err := kafkatest.NewCluster(kopts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting the embedded cluster: %w", err)
 	}

@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gregorkafka/gregor/kafka"
+	"github.com/gregorkafka/gregor/kafkatest"
 )
 
 func TestPerfEmbeddedReportsEveryRecord(t *testing.T) {
@@ -40,8 +45,30 @@ func TestProduceLinesWithKeys(t *testing.T) {
 	}
 }
 
+// --sasl authenticates (the embedded cluster then requires it); a wrong
+// password fails with the broker's reason.
+func TestPerfSASL(t *testing.T) {
+	t.Setenv(saslPasswordEnv, "s3cret")
+	var out, errOut bytes.Buffer
+	args := []string{"--records", "1000", "--progress=false", "--sasl", "scram-sha-512", "--sasl-user", "perf"}
+	if err := runPerf(context.Background(), args, &out, &errOut); err != nil {
+		t.Fatalf("perf %v: %v\nstderr: %s", args, err, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "1000 records sent") {
+		t.Fatalf("perf output %q", out.String())
+	}
+	kc := kafkatest.New(t, kafkatest.Topic("gregor-perf", 1), kafkatest.SASL(map[string]string{"perf": "other"}))
+	args = []string{"--records", "10", "--progress=false", "--brokers", kc.Addrs()[0], "--sasl", "plain", "--sasl-user", "perf"}
+	err := runPerf(context.Background(), args, &out, &errOut)
+	if !errors.Is(err, kafka.ErrAuthentication) && !strings.Contains(errOut.String()+fmt.Sprint(err), "SASL_AUTHENTICATION_FAILED") {
+		t.Fatalf("wrong password: %v\nstderr: %s", err, errOut.String())
+	}
+}
+
 func TestBadFlagsFailClearly(t *testing.T) {
-	for _, args := range [][]string{{"--acks", "two"}, {"--compression", "brotli"}, {"--records", "0"}} {
+	for _, args := range [][]string{{"--acks", "two"}, {"--compression", "brotli"}, {"--records", "0"},
+		{"--sasl", "gssapi", "--sasl-user", "u"}, {"--sasl", "plain"}, {"--sasl-user", "u"}, {"--tls"},
+		{"--brokers", "127.0.0.1:1", "--tls-ca", "/nonexistent"}, {"--produce-conns", "0"}} {
 		var out, errOut bytes.Buffer
 		if err := runPerf(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("perf %v succeeded; want an error", args)

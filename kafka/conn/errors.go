@@ -123,6 +123,10 @@ type TopicError struct {
 	Topic string
 	Err   error // broker error for the topic
 	Ctx   error // ctx.Err() if the caller's context ended, else nil
+	// Refresh is the error of the last metadata refresh if it failed (no
+	// broker reachable, refused credentials): often the real reason a
+	// topic never appeared.
+	Refresh error
 }
 
 func (e *TopicError) Error() string {
@@ -130,13 +134,21 @@ func (e *TopicError) Error() string {
 	if e.Ctx != nil {
 		s += " (waited until: " + e.Ctx.Error() + ")"
 	}
+	if e.Refresh != nil {
+		s += " (last metadata refresh: " + e.Refresh.Error() + ")"
+	}
 	return s
 }
 
-// Unwrap returns the broker error and the context error.
+// Unwrap returns the broker error, the context error and the refresh
+// error, those that are set.
 func (e *TopicError) Unwrap() []error {
-	if e.Ctx == nil {
-		return []error{e.Err}
+	errs := []error{e.Err}
+	if e.Ctx != nil {
+		errs = append(errs, e.Ctx)
 	}
-	return []error{e.Err, e.Ctx}
+	if e.Refresh != nil {
+		errs = append(errs, e.Refresh)
+	}
+	return errs
 }

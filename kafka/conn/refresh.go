@@ -212,6 +212,7 @@ func (c *Cluster) Refresh(ctx context.Context) (*Metadata, error) {
 func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*TopicMetadata, error) {
 	c.AddTopics(topic)
 	var last error = wire.ErrUnknownTopicOrPartition
+	var refreshErr error // the last failed refresh, reported with a timeout
 	backoff := retry.Backoff{Initial: 50 * time.Millisecond, Max: time.Second}
 	for attempt := 0; ; attempt++ {
 		if t, err := ready(c.Metadata(), topic); t != nil {
@@ -228,13 +229,17 @@ func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*TopicMetadata, 
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return nil, &TopicError{Topic: topic, Err: last, Ctx: ctx.Err()}
+				return nil, &TopicError{Topic: topic, Err: last, Ctx: ctx.Err(), Refresh: refreshErr}
 			}
 		}
 		if _, err := c.Refresh(ctx); err != nil {
 			if ctx.Err() != nil {
-				return nil, &TopicError{Topic: topic, Err: last, Ctx: ctx.Err()}
+				if refreshErr == nil {
+					refreshErr = err // the refresh the deadline cut short, with its dial error
+				}
+				return nil, &TopicError{Topic: topic, Err: last, Ctx: ctx.Err(), Refresh: refreshErr}
 			}
+			refreshErr = err
 			if errors.Is(err, ErrClusterClosed) {
 				return nil, err
 			}
@@ -244,6 +249,8 @@ func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*TopicMetadata, 
 				return nil, &TopicError{Topic: topic, Err: err}
 			}
 			c.log.Debug("conn: refresh for topic failed", zap.String("topic", topic), zap.Error(err))
+		} else {
+			refreshErr = nil
 		}
 	}
 }
