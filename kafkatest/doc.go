@@ -24,7 +24,8 @@
 // # What it implements
 //
 // ApiVersions, Metadata, Produce, Fetch, ListOffsets, CreateTopics,
-// FindCoordinator and InitProducerId, at the version ranges of
+// FindCoordinator, InitProducerId, SaslHandshake and SaslAuthenticate, at
+// the version ranges of
 // Cluster-advertised ApiVersions (the intersection of these handlers and
 // kafka/wire). Produce validates like Kafka: one magic-2 batch per
 // partition with a good CRC (INVALID_RECORD, CORRUPT_MESSAGE), zstd only
@@ -37,10 +38,17 @@
 // A producer id with no state on a partition may start at any sequence, as
 // in Kafka since KIP-360; RejectUnknownProducerSequence and
 // ReportDuplicates select the stricter answers older brokers gave.
+// SetRecordCheck refuses chosen records as Kafka's log validator does
+// (INVALID_RECORD with RecordErrors from v8).
+//
+// With the SASL option every broker requires PLAIN or SCRAM-SHA-256/512
+// from its users before any other request, like a SASL_PLAINTEXT
+// listener; SASLSessionLifetime announces a KIP-368 session lifetime and
+// closes connections used after it.
 //
 // Not implemented: consumer groups, transactions beyond InitProducerId,
 // fetch sessions (declined, so clients send full fetches), replication,
-// retention, quotas, SASL and TLS. A request for an API the cluster does
+// retention, quotas, TLS, SASL's GSSAPI and OAUTHBEARER. A request for an API the cluster does
 // not implement closes the connection, as Kafka does.
 //
 // # Breaking things
