@@ -28,6 +28,7 @@ type Cluster struct {
 	dir       string
 	ownDir    bool
 	clusterID string
+	tls       *tlsMaterial // WithTLS; nil: no TLS listener
 	nodes     []*node
 	logf      func(format string, args ...any)
 	formatted time.Duration
@@ -165,9 +166,18 @@ func start(o options, cp string) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	perNode := 3 // client, internal, controller
+	perNode := 3              // client, internal, controller
+	saslPort, tlsPort := 0, 0 // index of the node's SASL and TLS ports, 0: none
 	if len(users) > 0 {
-		perNode++ // SASL
+		saslPort = perNode
+		perNode++
+	}
+	if o.tls {
+		tlsPort = perNode
+		perNode++
+		if c.tls, err = newTLSMaterial(c.dir); err != nil {
+			return nil, err
+		}
 	}
 	ports, err := freePorts(perNode * o.nodes)
 	if err != nil {
@@ -200,8 +210,11 @@ func start(o options, cp string) (_ *Cluster, err error) {
 			FastFailover:   o.nodes > 1,
 			Extra:          extraLines(o.props),
 		}
-		if len(users) > 0 {
-			n.cfg.SASLPort, n.cfg.SASLUsers = ports[perNode*i+3], users
+		if saslPort > 0 {
+			n.cfg.SASLPort, n.cfg.SASLUsers = ports[perNode*i+saslPort], users
+		}
+		if tlsPort > 0 {
+			n.cfg.TLSPort, n.cfg.TLSKeystore = ports[perNode*i+tlsPort], c.tls.keystore
 		}
 		c.nodes = append(c.nodes, n)
 		if o.proxy {
@@ -339,6 +352,13 @@ func (c *Cluster) nodeReady(ctx context.Context, n *node) error {
 		// accepts and serves before a test dials it.
 		if _, err := RequestAPIVersions(ctx, addr); err != nil {
 			return fmt.Errorf("node %d SASL listener: %w", n.id, err)
+		}
+	}
+	if n.tlsAddr() != "" {
+		// A handshake with the cluster CA and ApiVersions over it: the TLS
+		// listener loaded its keystore and serves.
+		if err := c.tlsReady(ctx, n); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package realkafka
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -91,10 +92,10 @@ func TestSingleNode(t *testing.T) {
 // how long a surviving broker takes to report a new leader, then restarts the
 // victim and waits until it is back in the ISR. It does so several times, and once
 // with SIGTERM (controlled shutdown) for comparison. The cluster runs behind
-// proxies, which also shows proxy mode end to end, and WithSASL, to show that the
-// SASL listener of every node advertises the SASL addresses, unproxied.
+// proxies, which also shows proxy mode end to end, and WithSASL and WithTLS, to
+// show that the SASL and TLS listeners advertise their own addresses, unproxied.
 func TestThreeNodeFailover(t *testing.T) {
-	c := StartCluster(t, WithNodes(3), WithProxy(), WithSASL(map[string]string{"alice": "alice-secret"}))
+	c := StartCluster(t, WithNodes(3), WithProxy(), WithSASL(map[string]string{"alice": "alice-secret"}), WithTLS())
 	total, format := c.StartupTime()
 	t.Logf("3-node Kafka %s: ready %v after launch (format %v)", c.Version(), total.Round(time.Millisecond), format.Round(time.Millisecond))
 
@@ -142,6 +143,21 @@ func TestThreeNodeFailover(t *testing.T) {
 	want = slices.Sorted(slices.Values(c.SASLAddrs()))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("brokers advertised on the SASL listener mismatch (-want +got):\n%s", diff)
+	}
+	ts := dialTLSSession(ctx, t, c.TLSAddrs()[1], &tls.Config{RootCAs: c.TLSRootCAs(), ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+	overTLS, err := decodeMetadata(ts.call(t, apiMetadata, 1, binary.BigEndian.AppendUint32(nil, 0xffffffff)))
+	ts.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, b := range overTLS.Brokers {
+		got = append(got, b.Addr())
+	}
+	slices.Sort(got)
+	want = slices.Sorted(slices.Values(c.TLSAddrs()))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("brokers advertised on the TLS listener mismatch (-want +got):\n%s", diff)
 	}
 	if accepted, _, _ := c.Proxy(2).Stats(); accepted == 0 {
 		t.Error("proxy of node 2 saw no connection")

@@ -54,6 +54,8 @@ type brokerConfig struct {
 	ControllerPort int
 	SASLPort       int        // SASL_PLAINTEXT listener, 0 without WithSASL
 	SASLUsers      []SASLUser // PLAIN users of the SASL listener, sorted by name
+	TLSPort        int        // SSL listener, 0 without WithTLS
+	TLSKeystore    string     // PEM file with the TLS listener's key and chain
 	DataDir        string
 	AutoCreate     bool
 	RF             int

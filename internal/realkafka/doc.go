@@ -13,6 +13,10 @@
 // ports into fresh directories. Readiness means the broker answered ApiVersions and
 // its Metadata lists every running broker, not merely that a port accepts.
 //
+// WithSASL and WithTLS add a SASL_PLAINTEXT and an SSL listener per node next to
+// the plain ones (SASLAddrs, TLSAddrs, TLSRootCAs); the harness itself keeps
+// using the plain listeners.
+//
 // Every JVM dies with the test: t.Cleanup kills it, and on Linux Pdeathsig kills it
 // even if the test binary itself is SIGKILLed (see process.go).
 //

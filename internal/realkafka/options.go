@@ -18,6 +18,7 @@ type options struct {
 	startTimeout time.Duration
 	dir          string
 	saslUsers    map[string]string // WithSASL; nil: no SASL listener
+	tls          bool              // WithTLS
 }
 
 func defaultOptions() options {

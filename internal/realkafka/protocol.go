@@ -133,6 +133,12 @@ func exchange(ctx context.Context, addr string, key, version int16, body []byte)
 		return nil, err
 	}
 	defer nc.Close()
+	return exchangeOn(ctx, nc, key, version, body)
+}
+
+// exchangeOn sends one request on nc (plain or TLS) and returns the response body,
+// bounding the exchange by ctx. The caller owns nc.
+func exchangeOn(ctx context.Context, nc net.Conn, key, version int16, body []byte) ([]byte, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(dl)
 	}
