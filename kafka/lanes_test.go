@@ -40,7 +40,7 @@ func watchLanes(kc *kafkatest.Cluster, topic string) *laneLog {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		for _, td := range pr.TopicData {
-			if td.Name != topic {
+			if td.Name != topic && td.Name != "" { // v13 names topics by id only (one topic here)
 				continue
 			}
 			for _, pd := range td.PartitionData {

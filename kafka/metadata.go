@@ -22,6 +22,11 @@ type topicState struct {
 	name   string
 	parts  atomic.Pointer[[]*partition] // index == partition id; only grows
 	sticky *sticky
+	// id is the topic's id from metadata (nil: not known, e.g. a broker
+	// before Kafka 2.8): Produce v13 addresses topics by it, so a write
+	// can never land in a topic deleted and created again under the same
+	// name (the broker answers UNKNOWN_TOPIC_ID and the client refreshes).
+	id atomic.Pointer[[16]byte]
 
 	mu      sync.Mutex
 	waiting []entry // records produced before the topic was known
@@ -170,6 +175,12 @@ func (c *Client) onMetadata(m *conn.Metadata) {
 // syncTopic applies one topic's metadata. The first time, it also routes
 // the records that waited for the topic.
 func (c *Client) syncTopic(t *topicState, tm *conn.TopicMetadata) {
+	if tm.TopicID != ([16]byte{}) {
+		if cur := t.id.Load(); cur == nil || *cur != tm.TopicID {
+			id := tm.TopicID
+			t.id.Store(&id)
+		}
+	}
 	t.mu.Lock()
 	var parts []*partition
 	old := t.parts.Load()

@@ -38,7 +38,7 @@ func (pr *produceReq) done(resp wire.Response, err error) {
 		case resp == nil: // acks=0: written, nothing more will be known
 			p.acc.Ack(b, -1, -1)
 		default:
-			r := findPartition(pres, p.topic.name, p.id)
+			r := findPartition(pres, &pr.req, p.topic.name, p.id)
 			if r == nil {
 				c.onFailure(p, b, errMissingPartition, retry.ProduceRetryRefreshMetadata, false, false, now)
 				continue
@@ -71,13 +71,24 @@ func (pr *produceReq) done(resp wire.Response, err error) {
 	}
 }
 
-func findPartition(resp *wire.ProduceResponse, topic string, id int32) *wire.ProduceResponsePartition {
+// findPartition finds partition id of topic in resp: by name up to v12,
+// by the topic id req sent from v13 (whose responses carry no names; the
+// id req carried, not the topic's current one, which a metadata update
+// may have changed meanwhile).
+func findPartition(resp *wire.ProduceResponse, req *wire.ProduceRequest, topic string, id int32) *wire.ProduceResponsePartition {
 	if resp == nil {
 		return nil
 	}
+	var tid [16]byte
+	for i := range req.TopicData {
+		if req.TopicData[i].Name == topic {
+			tid = req.TopicData[i].TopicID
+			break
+		}
+	}
 	for i := range resp.Responses {
 		t := &resp.Responses[i]
-		if t.Name != topic {
+		if t.Name != topic && (t.Name != "" || t.TopicID != tid || tid == [16]byte{}) {
 			continue
 		}
 		for j := range t.PartitionResponses {

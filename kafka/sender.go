@@ -16,10 +16,11 @@ import (
 )
 
 // Produce versions: v3 is the first with record batch v2 (Kafka 0.11);
-// v13 addresses topics by id, and this client sends names.
+// v13 (Kafka 4.0) addresses topics by id, which a request uses only when
+// every topic in it has one (else it goes at v12, by name).
 const (
 	minProduceVersion = 3
-	maxProduceVersion = 12
+	maxProduceVersion = 13
 )
 
 // defaultProduceConns is WithProduceConnections' default. Two, because a
@@ -309,6 +310,7 @@ type produceReq struct {
 	batches []*batch.Batch[entry]
 	parts   []*partition
 	sentAt  time.Time
+	byName  bool // a topic without a known id: no Produce v13
 }
 
 // timed feeds the request's round trip to the pacer, then completes it.
@@ -384,6 +386,9 @@ func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time, minBy
 		records += len(b.Items)
 	}
 	s.pace.sent(now, records)
+	if v >= 13 && pr.byName {
+		v = 12
+	}
 	pr.req.Acks = int16(c.cfg.acks)
 	pr.req.TimeoutMs = int32(min(c.cfg.requestTimeout/time.Millisecond, math.MaxInt32))
 	s.inflight.Add(1)
@@ -415,8 +420,15 @@ func (pr *produceReq) add(p *partition, b *batch.Batch[entry]) {
 			return
 		}
 	}
+	var id [16]byte
+	if p := p.topic.id.Load(); p != nil {
+		id = *p
+	} else {
+		pr.byName = true
+	}
 	pr.req.TopicData = append(pr.req.TopicData, wire.ProduceRequestTopic{
 		Name:          name,
+		TopicID:       id,
 		PartitionData: []wire.ProduceRequestPartition{{Index: p.id, Records: b.Bytes}},
 	})
 }
