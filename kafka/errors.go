@@ -40,10 +40,12 @@ var (
 	ErrOutcomeUnknown = errors.New("kafka: record outcome unknown")
 )
 
-// ErrAuthentication: SASL authentication with a broker failed (WithSASL):
+// ErrAuthentication: authentication with a broker failed: SASL (WithSASL:
 // the broker refused the credentials, does not enable the mechanism, or
-// could not prove it knows them (SCRAM). Records that waited for that
-// broker, or for metadata, fail with an error wrapping it. It is
+// could not prove it knows them, SCRAM) or TLS (WithTLS: the broker's
+// certificate does not verify). Records that waited for that broker, or
+// for metadata, fail with an error wrapping it at once: the same
+// credentials or certificate would fail again. It is
 // conn.ErrAuthentication.
 var ErrAuthentication = conn.ErrAuthentication
 

@@ -119,6 +119,10 @@ func dial(ctx context.Context, addr string, cfg Config, onDead func(*Conn)) (*Co
 		tlsConn := tls.Client(nc, tc)
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
 			nc.Close()
+			var cve *tls.CertificateVerificationError
+			if errors.As(err, &cve) {
+				err = fmt.Errorf("%w: %w", ErrAuthentication, err)
+			}
 			return nil, fail("tls", err)
 		}
 		nc = tlsConn

@@ -36,13 +36,15 @@ var (
 	// ErrHandshake is the Cause when the broker's ApiVersions answer is an
 	// error or unusable.
 	ErrHandshake = errors.New("conn: api versions handshake failed")
-	// ErrAuthentication is the Cause when SASL authentication failed: the
-	// broker refused the credentials (SASL_AUTHENTICATION_FAILED, with its
-	// message), does not enable the mechanism (UNSUPPORTED_SASL_MECHANISM,
-	// with the ones it does), or the mechanism's exchange failed. Unlike
-	// other dial failures it is not retriable: the same credentials fail
-	// again (Java's AuthenticationException).
-	ErrAuthentication = errors.New("conn: sasl authentication failed")
+	// ErrAuthentication is the Cause when authentication failed: SASL (the
+	// broker refused the credentials, SASL_AUTHENTICATION_FAILED with its
+	// message; it does not enable the mechanism, UNSUPPORTED_SASL_MECHANISM
+	// with the ones it does; the mechanism's exchange failed) or TLS (the
+	// broker's certificate does not verify: *tls.CertificateVerificationError).
+	// Unlike other dial failures it is not retriable: the same credentials
+	// or certificate fail again (Java's AuthenticationException and
+	// SslAuthenticationException).
+	ErrAuthentication = errors.New("conn: authentication failed")
 	// ErrUnsupportedAPI is returned by Do and Send when the broker does not
 	// support the API (or the version asked for). It is not a connection
 	// failure: nothing was sent and the connection stays up.
@@ -96,9 +98,10 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Kind, e.Cause}
 }
 
-// Retriable reports true, except for a failed SASL authentication: a
-// transport failure says nothing about whether a later attempt (on a new
-// connection) will succeed, but rejected credentials are rejected again.
+// Retriable reports true, except for a failed authentication (SASL or the
+// TLS certificate): a transport failure says nothing about whether a later
+// attempt (on a new connection) will succeed, but rejected credentials
+// are rejected again.
 func (e *Error) Retriable() bool { return !errors.Is(e.Cause, ErrAuthentication) }
 
 // Temporary reports true. It makes *Error a net.Error, which is how

@@ -119,6 +119,10 @@ func TestDialTLS(t *testing.T) {
 	if err == nil || !errors.As(err, &unknownAuthority) {
 		t.Fatalf("Dial with an untrusted certificate = %v; want an x509.UnknownAuthorityError", err)
 	}
+	var ce *Error
+	if !errors.Is(err, ErrAuthentication) || !errors.As(err, &ce) || ce.Retriable() {
+		t.Fatalf("Dial with an untrusted certificate = %v; want a non-retriable ErrAuthentication (it fails again)", err)
+	}
 	if got := b.requests.Load(); got != before {
 		t.Errorf("the broker saw %d requests from the client that failed the handshake; want 0", got-before)
 	}
