@@ -221,6 +221,9 @@ func (c *Client) completeBatch(p *partition, b *batch.Batch[entry]) {
 		}
 		c.deliver(*it, err)
 	}
+	if err == nil && b.ItemErrs == nil {
+		c.acked.Add(n[0] + n[1])
+	}
 	b.Release()
 	for g := range n {
 		if n[g] > 0 {
@@ -243,6 +246,9 @@ func (c *Client) batchError(b *batch.Batch[entry]) error {
 // deliver reports one record's outcome to its callback or ProduceSync
 // waiter.
 func (c *Client) deliver(e entry, err error) {
+	if err != nil {
+		c.failed.Add(1)
+	}
 	if p := e.p; p != nil {
 		if p.stop != nil {
 			p.stop()

@@ -57,6 +57,8 @@ type Client struct {
 
 	idem idempotence
 
+	acked, failed atomic.Int64 // records, for Stats
+
 	flushSem     chan struct{} // 1 slot: one Flush counts at a time
 	flushing     atomic.Int32
 	flushWaiters atomic.Int32

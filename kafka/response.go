@@ -34,14 +34,19 @@ func (pr *produceReq) done(resp wire.Response, err error) {
 		p := pr.parts[i]
 		switch {
 		case err != nil:
+			s.stats.errors.Add(1)
 			c.onFailure(p, b, err, retry.ClassifyProduceError(err, b.NumRecords(), c.cfg.idempotence), false, false, now)
 		case resp == nil: // acks=0: written, nothing more will be known
 			p.acc.Ack(b, -1, -1)
 		default:
 			r := findPartition(pres, &pr.req, p.topic.name, p.id)
 			if r == nil {
+				s.stats.errors.Add(1)
 				c.onFailure(p, b, errMissingPartition, retry.ProduceRetryRefreshMetadata, false, false, now)
 				continue
+			}
+			if r.ErrorCode != 0 {
+				s.stats.errors.Add(1)
 			}
 			c.onPartitionResponse(p, b, r, pres, now)
 		}

@@ -49,12 +49,14 @@ type sender struct {
 	parts atomic.Pointer[[]*partition] // copy-on-write under mu
 
 	inflight atomic.Int32
-	runMu    sync.Mutex   // held for a work round (goroutine or sendNow)
-	inline   bool         // the round under runMu runs on a caller's goroutine: never dial
-	armedAt  atomic.Int64 // unix ns the goroutine's timer is armed for, 0: none
-	rtt      atomic.Int64 // Produce round-trip floor, ns (pacer.go observeRTT)
-	start    int          // round-robin start index (under runMu)
-	conn     *conn.Conn   // under runMu
+	runMu    sync.Mutex                // held for a work round (goroutine or sendNow)
+	inline   bool                      // the round under runMu runs on a caller's goroutine: never dial
+	armedAt  atomic.Int64              // unix ns the goroutine's timer is armed for, 0: none
+	rtt      atomic.Int64              // Produce round-trip floor, ns (pacer.go observeRTT)
+	start    int                       // round-robin start index (under runMu)
+	conn     *conn.Conn                // under runMu
+	live     atomic.Pointer[conn.Conn] // conn, for Stats (read without runMu)
+	stats    senderStats
 	pace     pacer        // adaptive batching (pacer.go); under runMu
 	rounds   atomic.Int64 // work rounds run by the goroutine (tests: wake-ups)
 	// timer wakes the goroutine at the round's next deadline. The
@@ -300,7 +302,22 @@ func (s *sender) connection() (*conn.Conn, error) {
 		return nil, err
 	}
 	s.conn = cn
+	s.live.Store(cn)
 	return cn, nil
+}
+
+// liveConn returns the sender's connection if it is open (Stats).
+func (s *sender) liveConn() *conn.Conn {
+	cn := s.live.Load()
+	if cn == nil {
+		return nil
+	}
+	select {
+	case <-cn.Done():
+		return nil
+	default:
+		return cn
+	}
 }
 
 // produceReq is one Produce request in flight and the batches it carries.
@@ -393,11 +410,19 @@ func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time, minBy
 	pr.req.TimeoutMs = int32(min(c.cfg.requestTimeout/time.Millisecond, math.MaxInt32))
 	s.inflight.Add(1)
 	pr.sentAt = time.Now()
+	bytes := 0
+	for _, b := range pr.batches {
+		bytes += len(b.Bytes)
+	}
 	if err := cn.Send(c.ctx, &pr.req, v, pr.timed); err != nil {
 		// Not written: the connection died or the Client is stopping.
 		pr.done(nil, err)
 		return false
 	}
+	s.stats.requests.Add(1)
+	s.stats.batches.Add(int64(len(pr.batches)))
+	s.stats.records.Add(int64(records))
+	s.stats.bytes.Add(int64(bytes))
 	return true
 }
 

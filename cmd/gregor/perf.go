@@ -70,6 +70,7 @@ func runPerf(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	printSummary(stdout, res)
+	printRequests(stdout, client.Stats())
 	if res.failed > 0 {
 		return fmt.Errorf("%d of %d records failed; first error: %w", res.failed, *records, res.firstErr)
 	}
@@ -189,4 +190,17 @@ func printSummary(w io.Writer, r *perfResult) {
 		r.sent, float64(r.sent)/secs, float64(r.bytes)/secs/(1<<20),
 		ms(r.lat.quantile(0.5)), ms(r.lat.quantile(0.95)), ms(r.lat.quantile(0.99)), ms(r.lat.quantile(0.999)),
 		ms(time.Duration(r.lat.max.Load())))
+}
+
+// printRequests says how the records went out: requests, records and
+// bytes per request, errors (most retried) per broker, from Client.Stats.
+func printRequests(w io.Writer, st kafka.Stats) {
+	for _, b := range st.Brokers {
+		if b.Requests == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "broker %d: %d produce requests on %d connections, %.1f records and %.1f KiB per request, %d batch errors, round trip %v\n",
+			b.ID, b.Requests, b.Connections, float64(b.Records)/float64(b.Requests), float64(b.Bytes)/float64(b.Requests)/1024,
+			b.Errors, b.RTT.Round(time.Microsecond))
+	}
 }
