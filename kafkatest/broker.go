@@ -204,7 +204,7 @@ func (c *Cluster) RestartBroker(id int32) error {
 	if b.ln != nil {
 		return fmt.Errorf("kafkatest: broker %d is running", id)
 	}
-	ln, err := net.Listen("tcp", b.addr)
+	ln, err := c.listen(b.addr)
 	if err != nil {
 		return fmt.Errorf("kafkatest: restart broker %d: %w", id, err)
 	}

@@ -27,6 +27,7 @@ var ErrClosed = errors.New("kafkatest: cluster closed")
 type Cluster struct {
 	cfg     config
 	brokers []*broker // index == broker id
+	tls     *tlsState // option TLS; nil without
 
 	wg      sync.WaitGroup
 	closing chan struct{}
@@ -73,8 +74,15 @@ func NewCluster(opts ...Option) (*Cluster, error) {
 		txns:        make(map[string]*txnProducer),
 		dataChanged: make(chan struct{}),
 	}
+	if cfg.tls {
+		st, err := newTLSState()
+		if err != nil {
+			return nil, fmt.Errorf("kafkatest: TLS certificates: %w", err)
+		}
+		c.tls = st
+	}
 	for i := 0; i < cfg.numBrokers; i++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := c.listen("127.0.0.1:0")
 		if err != nil {
 			c.Close()
 			return nil, fmt.Errorf("kafkatest: listen: %w", err)

@@ -41,14 +41,17 @@
 // SetRecordCheck refuses chosen records as Kafka's log validator does
 // (INVALID_RECORD with RecordErrors from v8).
 //
-// With the SASL option every broker requires PLAIN or SCRAM-SHA-256/512
+// With the TLS option every broker speaks TLS only, with a certificate
+// from a CA made for the cluster (Cluster.TLSConfig trusts it). With the
+// SASL option every broker requires PLAIN or SCRAM-SHA-256/512
 // from its users before any other request, like a SASL_PLAINTEXT
 // listener; SASLSessionLifetime announces a KIP-368 session lifetime and
 // closes connections used after it.
 //
 // Not implemented: consumer groups, transactions beyond InitProducerId,
 // fetch sessions (declined, so clients send full fetches), replication,
-// retention, quotas, TLS, SASL's GSSAPI and OAUTHBEARER. A request for an API the cluster does
+// retention, quotas, TLS client certificates, SASL's GSSAPI and
+// OAUTHBEARER. A request for an API the cluster does
 // not implement closes the connection, as Kafka does.
 //
 // # Breaking things

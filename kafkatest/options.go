@@ -22,6 +22,7 @@ type config struct {
 	maxFetchWait      time.Duration // caps Fetch MaxWaitMs; tests of the fuzz target lower it
 	saslUsers         map[string]string
 	saslLifetime      time.Duration
+	tls               bool
 }
 
 type topicSpec struct {
@@ -194,6 +195,17 @@ func SASLSessionLifetime(d time.Duration) Option {
 			return fmt.Errorf("kafkatest: SASLSessionLifetime(%v) must be positive", d)
 		}
 		c.saslLifetime = d
+		return nil
+	}
+}
+
+// TLS makes every broker speak TLS only, with a certificate for 127.0.0.1
+// and localhost from a CA made for the cluster; Cluster.TLSConfig returns a
+// client configuration that trusts it. Combine with SASL for a
+// SASL_SSL-like listener.
+func TLS() Option {
+	return func(c *config) error {
+		c.tls = true
 		return nil
 	}
 }

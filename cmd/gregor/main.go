@@ -98,7 +98,7 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.batchBytes, "batch-bytes", 1<<20, "max batch size in bytes")
 	fs.IntVar(&f.partitions, "partitions", 8, "partitions of the topic on the embedded cluster")
 	fs.IntVar(&f.conns, "produce-conns", 2, "produce connections per broker")
-	fs.BoolVar(&f.tls, "tls", false, "connect with TLS (system roots, plus --tls-ca)")
+	fs.BoolVar(&f.tls, "tls", false, "connect with TLS (system roots, plus --tls-ca); the embedded cluster then speaks TLS too")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "PEM file of CA certificates to trust (implies --tls)")
 	fs.StringVar(&f.sasl, "sasl", "", "SASL mechanism: plain, scram-sha-256 or scram-sha-512 (password from $"+saslPasswordEnv+"); the embedded cluster then requires it too")
 	fs.StringVar(&f.saslUser, "sasl-user", "", "SASL user name")
@@ -189,11 +189,8 @@ func (f *clientFlags) options() ([]kafka.Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tc != nil {
-		if f.brokers == "" {
-			return nil, fmt.Errorf("--tls needs --brokers: the embedded cluster speaks plaintext")
-		}
-		opts = append(opts, kafka.WithTLS(tc))
+	if tc != nil && f.brokers != "" {
+		opts = append(opts, kafka.WithTLS(tc)) // the embedded cluster brings its own (cluster)
 	}
 	if f.linger > 0 {
 		opts = append(opts, kafka.WithLinger(f.linger))
@@ -205,22 +202,29 @@ func (f *clientFlags) options() ([]kafka.Option, error) {
 }
 
 // cluster returns the broker addresses to use, starting an embedded
-// cluster with the topic when no brokers were given. stop releases it.
-func (f *clientFlags) cluster(topic string, stderr io.Writer) (addrs []string, stop func(), err error) {
+// cluster with the topic when no brokers were given (with TLS and SASL as
+// the flags ask: then the client options to reach it). stop releases it.
+func (f *clientFlags) cluster(topic string, stderr io.Writer) (addrs []string, extra []kafka.Option, stop func(), err error) {
 	if f.brokers != "" {
-		return strings.Split(f.brokers, ","), func() {}, nil
+		return strings.Split(f.brokers, ","), nil, func() {}, nil
 	}
 	kopts := []kafkatest.Option{kafkatest.Topic(topic, f.partitions)}
 	if f.sasl != "" {
 		kopts = append(kopts, kafkatest.SASL(map[string]string{f.saslUser: os.Getenv(saslPasswordEnv)}))
 	}
+	if f.tls || f.tlsCA != "" {
+		kopts = append(kopts, kafkatest.TLS())
+	}
 	c, err := kafkatest.NewCluster(kopts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("starting the embedded cluster: %w", err)
+		return nil, nil, nil, fmt.Errorf("starting the embedded cluster: %w", err)
+	}
+	if tc := c.TLSConfig(); tc != nil {
+		extra = append(extra, kafka.WithTLS(tc))
 	}
 	fmt.Fprintf(stderr, "embedded kafkatest cluster at %s, topic %q with %d partitions (use --brokers for a real one)\n",
 		strings.Join(c.Addrs(), ","), topic, f.partitions)
-	return c.Addrs(), func() { _ = c.Close() }, nil
+	return c.Addrs(), extra, func() { _ = c.Close() }, nil
 }
 
 // client builds the Client the flags describe, on the embedded cluster
@@ -230,11 +234,11 @@ func (f *clientFlags) client(topic string, stderr io.Writer) (c *kafka.Client, s
 	if err != nil {
 		return nil, nil, err
 	}
-	addrs, stopCluster, err := f.cluster(topic, stderr)
+	addrs, extra, stopCluster, err := f.cluster(topic, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err = kafka.NewClient(append(opts, kafka.WithBrokers(addrs...))...)
+	c, err = kafka.NewClient(append(append(opts, extra...), kafka.WithBrokers(addrs...))...)
 	if err != nil {
 		stopCluster()
 		return nil, nil, err

@@ -50,7 +50,7 @@ func TestProduceLinesWithKeys(t *testing.T) {
 func TestPerfSASL(t *testing.T) {
 	t.Setenv(saslPasswordEnv, "s3cret")
 	var out, errOut bytes.Buffer
-	args := []string{"--records", "1000", "--progress=false", "--sasl", "scram-sha-512", "--sasl-user", "perf"}
+	args := []string{"--records", "1000", "--progress=false", "--sasl", "scram-sha-512", "--sasl-user", "perf", "--tls"}
 	if err := runPerf(context.Background(), args, &out, &errOut); err != nil {
 		t.Fatalf("perf %v: %v\nstderr: %s", args, err, errOut.String())
 	}
@@ -67,7 +67,7 @@ func TestPerfSASL(t *testing.T) {
 
 func TestBadFlagsFailClearly(t *testing.T) {
 	for _, args := range [][]string{{"--acks", "two"}, {"--compression", "brotli"}, {"--records", "0"},
-		{"--sasl", "gssapi", "--sasl-user", "u"}, {"--sasl", "plain"}, {"--sasl-user", "u"}, {"--tls"},
+		{"--sasl", "gssapi", "--sasl-user", "u"}, {"--sasl", "plain"}, {"--sasl-user", "u"},
 		{"--brokers", "127.0.0.1:1", "--tls-ca", "/nonexistent"}, {"--produce-conns", "0"}} {
 		var out, errOut bytes.Buffer
 		if err := runPerf(context.Background(), args, &out, &errOut); err == nil {
