@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"testing"
 	"time"
@@ -91,4 +92,53 @@ func TestSASLSessionLifetimeRetiresConnections(t *testing.T) {
 		t.Fatalf("%d SASL handshakes in 2 s of 400 ms sessions, want the connections renewed", hs)
 	}
 	t.Logf("%d records, %d handshakes", n, kc.RequestCount(wire.APIKeySaslHandshake))
+}
+
+// Renewing a connection at its session's end must not reorder a
+// partition's records: without idempotence nothing would put them back.
+// With requests in flight on the expiring connection, the sender waits for
+// them before sending on the fresh one (the broker handles two connections
+// in parallel).
+func TestSASLSessionRenewalKeepsOrder(t *testing.T) {
+	kc := kafkatest.New(t, kafkatest.Topic("order", 1), kafkatest.SASL(saslUsers), kafkatest.SASLSessionLifetime(300*time.Millisecond))
+	kc.Intercept(func(r *kafkatest.Request) (wire.Response, error) {
+		if r.Key == wire.APIKeyProduce {
+			time.Sleep(3 * time.Millisecond) // requests stay in flight across the renewal
+		}
+		return nil, nil
+	})
+	c := newTestClient(t, kc, WithSASL(sasl.Plain{User: "alice", Pass: "alice-secret"}), WithAcks(AcksLeader),
+		WithProduceConnections(1), WithLinger(time.Millisecond))
+	res := newResults(0)
+	n := 0
+	for deadline := time.Now().Add(1500 * time.Millisecond); time.Now().Before(deadline); n++ {
+		v := make([]byte, 8)
+		binary.BigEndian.PutUint64(v, uint64(n))
+		res.wg.Add(1)
+		c.Produce(context.Background(), &Record{Topic: "order", Value: v}, res.cb)
+		if n%50 == 49 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	res.wait(t, time.Minute)
+	for r, err := range res.errs {
+		if err != nil {
+			t.Fatalf("record %x: %v", r.Value, err)
+		}
+	}
+	recs, err := kc.Records("order", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != n {
+		t.Fatalf("%d records stored, want %d", len(recs), n)
+	}
+	for i, r := range recs {
+		if got := binary.BigEndian.Uint64(r.Value); got != uint64(i) {
+			t.Fatalf("offset %d holds record %d: out of produce order", r.Offset, got)
+		}
+	}
+	if hs := kc.RequestCount(wire.APIKeySaslHandshake); hs < 4 {
+		t.Fatalf("%d handshakes: the sessions were not renewed", hs)
+	}
 }

@@ -214,6 +214,15 @@ func (s *sender) work(now time.Time) time.Time {
 	if int(s.inflight.Load()) >= c.cfg.maxInFlight || !anyQueued(parts) {
 		return next
 	}
+	if s.conn != nil && s.conn.Expiring() && s.inflight.Load() > 0 {
+		// The connection's SASL session nears its end: send nothing new
+		// on it, and take a fresh one only once its requests are
+		// answered (a response wakes us), as Java re-authenticates only
+		// with nothing in flight. Sending on the fresh one meanwhile
+		// would let the broker handle a partition's next batch before
+		// the previous one (two connections are handled in parallel).
+		return next
+	}
 	if s.inline && !s.connected() {
 		// A ProduceSync caller must not wait for a dial (its ctx would
 		// not be honoured meanwhile): the sender goroutine dials.

@@ -214,11 +214,13 @@ func (c *Conn) Expiring() bool {
 // re-authenticating) and the close at the session's end: the broker would
 // refuse any request after it.
 func (c *Conn) setLifetime(start time.Time, life time.Duration) {
-	c.retireAt.Store(start.Add(life * 85 / 100).UnixNano())
+	c.retireAt.Store(start.Add(life / 20 * 17).UnixNano()) // 85%, without overflow
 	c.mu.Lock()
 	if !c.closed {
 		c.endTimer = time.AfterFunc(time.Until(start.Add(life)), func() {
-			c.kill(&Error{Addr: c.addr, Op: "sasl", Kind: ErrConnClosed, Cause: errSessionEnded})
+			// Closed on purpose, like Close: not a broker failure, so no
+			// metadata refresh and no "connection died" log.
+			c.kill(&Error{Addr: c.addr, Op: "sasl", Kind: ErrConnClosed, Cause: fmt.Errorf("%w: %w", errClosedByClient, errSessionEnded)})
 		})
 	}
 	c.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -61,8 +62,10 @@ func (c *Conn) authenticate(ctx context.Context, m sasl.Mechanism) error {
 			return fmt.Errorf("%w: %w", ErrAuthentication, err)
 		}
 		if done {
-			if ar.SessionLifetimeMs > 0 {
-				c.setLifetime(started, time.Duration(ar.SessionLifetimeMs)*time.Millisecond)
+			// A lifetime beyond ~290 years would overflow a Duration:
+			// it means "never" as much as 0 does.
+			if ms := ar.SessionLifetimeMs; ms > 0 && ms < math.MaxInt64/int64(time.Millisecond) {
+				c.setLifetime(started, time.Duration(ms)*time.Millisecond)
 			}
 			return nil
 		}

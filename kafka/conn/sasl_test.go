@@ -55,8 +55,8 @@ func TestSASLSessionLifetime(t *testing.T) {
 	defer cn.Close()
 	select {
 	case <-cn.Done():
-		if !errors.Is(cn.Err(), ErrConnClosed) || !errors.Is(cn.Err(), errSessionEnded) {
-			t.Fatalf("closed with %v, want the session's end", cn.Err())
+		if !errors.Is(cn.Err(), ErrConnClosed) || !errors.Is(cn.Err(), errSessionEnded) || !errors.Is(cn.Err(), errClosedByClient) {
+			t.Fatalf("closed with %v, want the session's end, closed on purpose (no metadata refresh)", cn.Err())
 		}
 	case <-time.After(2 * life):
 		t.Fatal("not closed at the session's end")
@@ -84,5 +84,20 @@ func TestSASLRefusedIsNotRetriable(t *testing.T) {
 	defer cn.Close()
 	if _, err := cn.Do(ctxT(t, 10*time.Second), &wire.MetadataRequest{}); !errors.Is(err, ErrConnClosed) {
 		t.Fatalf("unauthenticated Metadata: %v, want the connection closed", err)
+	}
+}
+
+// A session lifetime of years must not overflow into one that has already
+// ended (a connection retired at once would be redialled on every use).
+func TestSASLLongLifetimeDoesNotOverflow(t *testing.T) {
+	kc := kafkatest.New(t)
+	cn, err := Dial(ctxT(t, 10*time.Second), kc.Addrs()[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cn.Close()
+	cn.setLifetime(time.Now(), 5*365*24*time.Hour)
+	if cn.Expiring() {
+		t.Fatal("a 5-year session is expiring at once")
 	}
 }
