@@ -2,19 +2,15 @@ package realkafka
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/gregorkafka/gregor/internal/testcert"
 )
 
 // TLS support: WithTLS adds one more listener per node, named TLS, speaking SSL
@@ -106,63 +102,25 @@ func newTLSMaterial(dir string) (*tlsMaterial, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("realkafka: %w", err)
 	}
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pair, err := testcert.New("gregor realkafka", tlsValidity)
 	if err != nil {
-		return nil, fmt.Errorf("realkafka: CA key: %w", err)
+		return nil, fmt.Errorf("realkafka: %w", err)
 	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "gregor realkafka test CA"},
-		NotBefore:             now.Add(-time.Hour), // tolerate clock skew between Go and the JVM
-		NotAfter:              now.Add(tlsValidity),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		return nil, fmt.Errorf("realkafka: CA certificate: %w", err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, fmt.Errorf("realkafka: CA certificate: %w", err)
-	}
-
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("realkafka: server key: %w", err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(tlsValidity),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return nil, fmt.Errorf("realkafka: server certificate: %w", err)
-	}
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(pair.Key)
 	if err != nil {
 		return nil, fmt.Errorf("realkafka: server key: %w", err)
 	}
 
 	m := &tlsMaterial{
-		ca:       ca,
+		ca:       pair.CA,
 		caFile:   filepath.Join(dir, "ca.pem"),
 		keystore: filepath.Join(dir, "server-keystore.pem"),
 	}
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pair.CADER})
 	// Kafka's PEM keystore wants the "PRIVATE KEY" (PKCS#8) block and the chain,
 	// leaf first, in one file.
 	ks := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
-	ks = append(ks, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	ks = append(ks, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pair.CertDER})...)
 	ks = append(ks, caPEM...)
 	if err := os.WriteFile(m.caFile, caPEM, 0o644); err != nil {
 		return nil, fmt.Errorf("realkafka: %w", err)
@@ -171,13 +129,6 @@ func newTLSMaterial(dir string) (*tlsMaterial, error) {
 		return nil, fmt.Errorf("realkafka: %w", err)
 	}
 	return m, nil
-}
-
-// serial returns a random positive certificate serial number below 2^128.
-// crypto/rand does not fail (Go 1.24+), so the error is nil.
-func serial() *big.Int {
-	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	return n.Add(n, big.NewInt(1))
 }
 
 // tlsConfig is how the harness dials TLS listeners: trusting the cluster CA only,
