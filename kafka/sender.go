@@ -54,8 +54,7 @@ type sender struct {
 	armedAt  atomic.Int64              // unix ns the goroutine's timer is armed for, 0: none
 	rtt      atomic.Int64              // Produce round-trip floor, ns (pacer.go observeRTT)
 	start    int                       // round-robin start index (under runMu)
-	conn     *conn.Conn                // under runMu
-	live     atomic.Pointer[conn.Conn] // conn, for Stats (read without runMu)
+	conn     atomic.Pointer[conn.Conn] // the produce connection; written under runMu, read by Stats too
 	stats    senderStats
 	pace     pacer        // adaptive batching (pacer.go); under runMu
 	rounds   atomic.Int64 // work rounds run by the goroutine (tests: wake-ups)
@@ -214,7 +213,7 @@ func (s *sender) work(now time.Time) time.Time {
 	if int(s.inflight.Load()) >= c.cfg.maxInFlight || !anyQueued(parts) {
 		return next
 	}
-	if s.conn != nil && s.conn.Expiring() && s.inflight.Load() > 0 {
+	if cn := s.conn.Load(); cn != nil && cn.Expiring() && s.inflight.Load() > 0 {
 		// The connection's SASL session nears its end: send nothing new
 		// on it, and take a fresh one only once its requests are
 		// answered (a response wakes us), as Java re-authenticates only
@@ -285,39 +284,31 @@ func anyQueued(parts []*partition) bool {
 	return false
 }
 
-// connected reports whether the sender has a live connection.
+// connected reports whether the sender has a connection that new requests
+// may use (open, its SASL session not ending).
 func (s *sender) connected() bool {
-	if s.conn == nil {
-		return false
-	}
-	select {
-	case <-s.conn.Done():
-		return false
-	default:
-		return !s.conn.Expiring() // its SASL session ends soon: a fresh one
-	}
+	cn := s.conn.Load()
+	return cn != nil && cn.Usable()
 }
 
 // connection returns the broker's produce connection, redialling (through
-// the cluster's pool and backoff) if it died.
+// the cluster's pool and backoff) if it died or retired.
 func (s *sender) connection() (*conn.Conn, error) {
-	if s.connected() {
-		return s.conn, nil
+	if cn := s.conn.Load(); cn != nil && cn.Usable() {
+		return cn, nil
 	}
-	s.conn = nil
 	cn, err := s.c.cluster.Conn(s.c.ctx, s.id, conn.ProduceLane(s.lane))
 	if err != nil {
 		s.c.log.Debug("kafka: produce connection", zap.Int32("broker", s.id), zap.Int("lane", s.lane), zap.Error(err))
 		return nil, err
 	}
-	s.conn = cn
-	s.live.Store(cn)
+	s.conn.Store(cn)
 	return cn, nil
 }
 
 // liveConn returns the sender's connection if it is open (Stats).
 func (s *sender) liveConn() *conn.Conn {
-	cn := s.live.Load()
+	cn := s.conn.Load()
 	if cn == nil {
 		return nil
 	}

@@ -308,14 +308,7 @@ func (c *Cluster) anyConn(ctx context.Context, seedsOnly bool) (*Conn, error) {
 
 var errInBackoff = errors.New("conn: broker in reconnect backoff")
 
-func alive(cn *Conn) bool {
-	select {
-	case <-cn.Done():
-		return false
-	default:
-		return !cn.Expiring()
-	}
-}
+func alive(cn *Conn) bool { return cn.Usable() }
 
 // connTo returns the pooled connection to addr for p, dialling if needed.
 // With wait false it returns errInBackoff instead of waiting for the

@@ -210,6 +210,18 @@ func (c *Conn) Expiring() bool {
 	return t != 0 && time.Now().UnixNano() >= t
 }
 
+// Usable reports whether new requests may go on the connection: it is
+// open and not Expiring. Cluster.Conn hands out only usable connections;
+// a caller that keeps one re-checks with Usable before each use.
+func (c *Conn) Usable() bool {
+	select {
+	case <-c.dead:
+		return false
+	default:
+		return !c.Expiring()
+	}
+}
+
 // setLifetime arms the retirement (85% of the lifetime, where Java starts
 // re-authenticating) and the close at the session's end: the broker would
 // refuse any request after it.
