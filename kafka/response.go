@@ -110,13 +110,7 @@ func (c *Client) onPartitionResponse(p *partition, b *batch.Batch[entry], r *wir
 		p.acc.Ack(b, r.BaseOffset, r.LogAppendTimeMs)
 		return
 	}
-	err := wire.ErrorForCode(r.ErrorCode)
-	if r.ErrorMessage != nil && *r.ErrorMessage != "" {
-		var we *wire.Error
-		if errors.As(err, &we) {
-			err = we.WithMessage(*r.ErrorMessage)
-		}
-	}
+	err := wire.ErrorWithMessage(r.ErrorCode, r.ErrorMessage)
 	hinted := false
 	if cl := r.CurrentLeader; cl != nil && cl.LeaderID >= 0 && cl.LeaderEpoch >= 0 &&
 		(errors.Is(err, wire.ErrNotLeaderOrFollower) || errors.Is(err, wire.ErrFencedLeaderEpoch)) {

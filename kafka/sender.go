@@ -398,9 +398,10 @@ func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time, minBy
 	if len(pr.batches) == 0 {
 		return false
 	}
-	records := 0
+	records, bytes := 0, 0
 	for _, b := range pr.batches {
 		records += len(b.Items)
+		bytes += len(b.Bytes)
 	}
 	s.pace.sent(now, records)
 	if v >= 13 && pr.byName {
@@ -410,10 +411,6 @@ func (s *sender) sendOne(cn *conn.Conn, parts []*partition, now time.Time, minBy
 	pr.req.TimeoutMs = int32(min(c.cfg.requestTimeout/time.Millisecond, math.MaxInt32))
 	s.inflight.Add(1)
 	pr.sentAt = time.Now()
-	bytes := 0
-	for _, b := range pr.batches {
-		bytes += len(b.Bytes)
-	}
 	if err := cn.Send(c.ctx, &pr.req, v, pr.timed); err != nil {
 		// Not written: the connection died or the Client is stopping.
 		pr.done(nil, err)

@@ -2,7 +2,6 @@ package conn
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -50,12 +49,7 @@ func (c *Conn) authenticate(ctx context.Context, m sasl.Mechanism) error {
 		}
 		ar := resp.(*wire.SaslAuthenticateResponse)
 		if ar.ErrorCode != 0 {
-			err := wire.ErrorForCode(ar.ErrorCode)
-			var we *wire.Error
-			if ar.ErrorMessage != nil && *ar.ErrorMessage != "" && errors.As(err, &we) {
-				err = we.WithMessage(*ar.ErrorMessage)
-			}
-			return fmt.Errorf("%w: %s: %w", ErrAuthentication, m.Name(), err)
+			return fmt.Errorf("%w: %s: %w", ErrAuthentication, m.Name(), wire.ErrorWithMessage(ar.ErrorCode, ar.ErrorMessage))
 		}
 		done, next, err := sess.Next(ar.AuthBytes)
 		if err != nil {

@@ -85,6 +85,16 @@ func ErrorForCode(code int16) error {
 	}
 }
 
+// ErrorWithMessage is ErrorForCode with the broker's message for the code
+// (the nullable ErrorMessage field next to it), when it sent one.
+func ErrorWithMessage(code int16, msg *string) error {
+	err := ErrorForCode(code)
+	if we, ok := err.(*Error); ok && msg != nil { //nolint:errorlint // ErrorForCode returns *Error unwrapped
+		return we.WithMessage(*msg)
+	}
+	return err
+}
+
 // KnownErrors returns every sentinel in code order (-1, 1, 2, ...). The slice
 // is new on each call; the pointers are the sentinels themselves.
 func KnownErrors() []*Error {
