@@ -123,7 +123,7 @@ func TestThreeNodeFailover(t *testing.T) {
 	}
 	// On a SASL listener only ApiVersions and the SASL requests come before
 	// authentication: Metadata goes through an authenticated session.
-	s := dialSession(ctx, t, c.SASLAddrs()[2])
+	s := dialSession(ctx, t, c.SASLAddrs()[2], nil)
 	if code, _ := s.handshake(t, "PLAIN"); code != CodeNone {
 		t.Fatalf("SaslHandshake(PLAIN) on node 3: error code %d", code)
 	}
@@ -135,30 +135,14 @@ func TestThreeNodeFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = got[:0]
-	for _, b := range sasl.Brokers {
-		got = append(got, b.Addr())
-	}
-	slices.Sort(got)
-	want = slices.Sorted(slices.Values(c.SASLAddrs()))
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("brokers advertised on the SASL listener mismatch (-want +got):\n%s", diff)
-	}
-	ts := dialTLSSession(ctx, t, c.TLSAddrs()[1], &tls.Config{RootCAs: c.TLSRootCAs(), ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+	checkAdvertised(t, "SASL", sasl, c.SASLAddrs())
+	ts := dialSession(ctx, t, c.TLSAddrs()[1], &tls.Config{RootCAs: c.TLSRootCAs(), ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
 	overTLS, err := decodeMetadata(ts.call(t, apiMetadata, 1, binary.BigEndian.AppendUint32(nil, 0xffffffff)))
 	ts.close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = got[:0]
-	for _, b := range overTLS.Brokers {
-		got = append(got, b.Addr())
-	}
-	slices.Sort(got)
-	want = slices.Sorted(slices.Values(c.TLSAddrs()))
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("brokers advertised on the TLS listener mismatch (-want +got):\n%s", diff)
-	}
+	checkAdvertised(t, "TLS", overTLS, c.TLSAddrs())
 	if accepted, _, _ := c.Proxy(2).Stats(); accepted == 0 {
 		t.Error("proxy of node 2 saw no connection")
 	}
@@ -250,5 +234,19 @@ func waitFullISR(t *testing.T, c *Cluster, topic string, rf int, limit time.Dura
 			t.Fatalf("ISR of %s not full after %v: %v", topic, limit, err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkAdvertised checks that md, asked on the listener named, lists
+// exactly the addresses want.
+func checkAdvertised(t *testing.T, listener string, md *Metadata, want []string) {
+	t.Helper()
+	var got []string
+	for _, b := range md.Brokers {
+		got = append(got, b.Addr())
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(slices.Sorted(slices.Values(want)), got); diff != "" {
+		t.Errorf("brokers advertised on the %s listener mismatch (-want +got):\n%s", listener, diff)
 	}
 }

@@ -2,6 +2,7 @@ package realkafka
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -46,7 +47,7 @@ func TestSASLListener(t *testing.T) {
 			defer cancel()
 
 			for user, pw := range testUsers {
-				s := dialSession(ctx, t, addrs[0])
+				s := dialSession(ctx, t, addrs[0], nil)
 				if _, err := decodeAPIVersions(s.call(t, apiAPIVersions, 0, nil)); err != nil {
 					t.Fatalf("ApiVersions before auth: %v", err)
 				}
@@ -72,7 +73,7 @@ func TestSASLListener(t *testing.T) {
 				s.close()
 			}
 
-			s := dialSession(ctx, t, addrs[0])
+			s := dialSession(ctx, t, addrs[0], nil)
 			defer s.close()
 			if code, _ := s.handshake(t, "PLAIN"); code != CodeNone {
 				t.Fatalf("SaslHandshake(PLAIN) error code %d", code)
@@ -83,7 +84,7 @@ func TestSASLListener(t *testing.T) {
 
 			// The PLAINTEXT listener stays unauthenticated (the harness relies on
 			// it), and there the SCRAM credentials formatted in can be listed.
-			ps := dialSession(ctx, t, c.Addrs()[0])
+			ps := dialSession(ctx, t, c.Addrs()[0], nil)
 			defer ps.close()
 			want := map[string][]string{}
 			for user := range testUsers {
@@ -100,7 +101,7 @@ func TestSASLHandshakeRejectsUnknownMechanism(t *testing.T) {
 	c := StartCluster(t, WithSASL(map[string]string{"alice": "alice-secret"}))
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	s := dialSession(ctx, t, c.SASLAddrs()[0])
+	s := dialSession(ctx, t, c.SASLAddrs()[0], nil)
 	defer s.close()
 	const codeUnsupportedSaslMechanism = 33
 	code, mechs := s.handshake(t, "GSSAPI")
@@ -148,9 +149,16 @@ type session struct {
 	id int32
 }
 
-func dialSession(ctx context.Context, t *testing.T, addr string) *session {
+// dialSession opens a raw protocol session to addr, over TLS with cfg if it
+// is not nil (the handshake completes within ctx).
+func dialSession(ctx context.Context, t *testing.T, addr string, cfg *tls.Config) *session {
 	t.Helper()
-	var d net.Dialer
+	var d interface {
+		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+	} = &net.Dialer{}
+	if cfg != nil {
+		d = &tls.Dialer{Config: cfg}
+	}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		t.Fatal(err)

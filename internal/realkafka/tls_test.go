@@ -38,7 +38,7 @@ func TestTLSListener(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
 
-			s := dialTLSSession(ctx, t, addrs[0], &tls.Config{RootCAs: c.TLSRootCAs(), ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+			s := dialSession(ctx, t, addrs[0], &tls.Config{RootCAs: c.TLSRootCAs(), ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
 			defer s.close()
 			st := s.nc.(*tls.Conn).ConnectionState()
 			t.Logf("Kafka %s TLS listener: %s, %s", v, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
@@ -163,18 +163,4 @@ func TestTLSMaterial(t *testing.T) {
 	if _, err := leaf.Verify(x509.VerifyOptions{DNSName: "127.0.0.1", Roots: x509.NewCertPool()}); err == nil {
 		t.Error("leaf verifies with an empty root pool")
 	}
-}
-
-// dialTLSSession is dialSession over TLS: the handshake completes within ctx.
-func dialTLSSession(ctx context.Context, t *testing.T, addr string, cfg *tls.Config) *session {
-	t.Helper()
-	d := tls.Dialer{Config: cfg}
-	nc, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = nc.SetDeadline(dl)
-	}
-	return &session{nc: nc}
 }
